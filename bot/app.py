@@ -1,0 +1,27 @@
+"""The Bolt app factory: one App per process, its client shared, listeners registered."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+
+from bot.listeners import register
+from bot.runtime import Runtime
+
+
+def create_app(rt: Runtime) -> App:
+    """Build the Bolt app around the runtime's Slack client and register the listeners."""
+    secret = rt.settings.slack_signing_secret
+    app = App(
+        client=rt.slack.client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # auth.test runs lazily on the first request, so a web process starts even if Slack is slow.
+        token_verification_enabled=False,
+        # Listeners run after the ack, on more threads than Bolt's default five, so a burst of events
+        # never queues behind a slow Slack call.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
+        request_verification_enabled=secret is not None,
+    )
+    register(app, rt)
+    return app

@@ -1,0 +1,173 @@
+"""What a trigger does before the slow work: claim the session atomically, show it is on it, enqueue.
+
+Listeners call these right after acking, so the reaction and status line appear within a second or
+two whatever the queue holds; everything slow (reading the thread, the model) runs on the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import BaseModel
+
+from bot import messages
+from bot.jobqueue import job_id
+from bot.models import Reply
+from bot.runtime import Runtime
+from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused, session_key
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["started", "write_requested", "resumed", "busy", "duplicate", "ignored", "cancelled"]
+STEP_JOBS = {
+    Phase.READING: "bot.jobs.run_session",
+    Phase.WRITING: "bot.jobs.write_session",
+}
+
+
+class Trigger(BaseModel):
+    """A request to work on a thread: who asked, where, and from which message."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    trigger_ts: str
+    user_id: str
+    text: str = ""
+    source: Literal["mention", "shortcut", "command", "button"] = "mention"
+    dedupe_id: str = ""  # what makes this request unique when it is not the triggering message itself
+
+    @property
+    def key(self) -> str:
+        """The session key of the thread."""
+        return session_key(self.team_id, self.channel_id, self.thread_ts)
+
+
+def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
+    """Start, continue or resume the thread's session; exactly once per triggering message."""
+    if trigger.source != "button" and not rt.store.claim_trigger(
+        trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts
+    ):
+        return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
+    session = rt.store.get(trigger.key)
+    if session is None or session.phase in (Phase.DONE, Phase.CANCELLED):
+        return start_session(rt, trigger, previous=session)
+    if session.phase == Phase.AWAITING_ANSWERS:
+        if trigger.text:
+            record_reply(rt, trigger.key, Reply(ts=trigger.trigger_ts, user_id=trigger.user_id, text=trigger.text))
+        return request_write(rt, trigger.key, trigger.user_id)
+    if session.phase == Phase.FAILED:
+        return resume_failed(rt, trigger.key)
+    tell(rt, trigger, "I'm already working on this thread; I'll post here when there's something to see.")
+    return "busy"
+
+
+def start_session(rt: Runtime, trigger: Trigger, previous: Session | None) -> Outcome:
+    """Create the session (or its next version), react, post the status line, enqueue the reading job."""
+    fresh = Session(
+        team_id=trigger.team_id,
+        channel_id=trigger.channel_id,
+        thread_ts=trigger.thread_ts,
+        version=previous.version + 1 if previous else 1,
+        requested_by=trigger.user_id,
+        trigger_ts=trigger.trigger_ts,
+    )
+    if previous is None:
+        if not rt.store.create(fresh):
+            return "busy"  # another trigger created it a moment ago
+    else:
+        try:
+            rt.store.transition(trigger.key, {Phase.DONE, Phase.CANCELLED}, lambda s: _replace(s, fresh))
+        except TransitionRefused:
+            return "busy"
+    acknowledge(rt, trigger)
+    rt.queue.enqueue(STEP_JOBS[Phase.READING], trigger.key, job_id=job_id("read", trigger.key, fresh.version, 0))
+    return "started"
+
+
+def acknowledge(rt: Runtime, trigger: Trigger) -> None:
+    """Show at once that the bot is on it: :eyes: on the triggering message and a status line."""
+    rt.slack.react(trigger.channel_id, trigger.trigger_ts, "eyes")
+    status_ts = rt.slack.post(trigger.channel_id, trigger.thread_ts, messages.status_reading())
+    rt.store.update(trigger.key, lambda s: setattr(s, "status_ts", status_ts))
+
+
+def request_write(rt: Runtime, key: str, user_id: str) -> Outcome:
+    """Move a session waiting for answers to writing and enqueue the writing job (once)."""
+    try:
+        session = rt.store.transition(key, {Phase.AWAITING_ANSWERS}, lambda s: _mark_write(s, user_id))
+    except TransitionRefused as refused:
+        log.info("write not requested", extra={"phase": str(refused)})
+        return "busy"
+    rt.queue.enqueue(STEP_JOBS[Phase.WRITING], key, job_id=job_id("write", key, session.version, 0))
+    return "write_requested"
+
+
+def resume_failed(rt: Runtime, key: str) -> Outcome:
+    """Put a failed session back into the step that failed and enqueue that step again."""
+
+    def reopen(session: Session) -> None:
+        session.phase = session.failed_phase or Phase.READING
+        session.failure = None
+
+    try:
+        session = rt.store.transition(key, {Phase.FAILED}, reopen)
+    except TransitionRefused:
+        return "busy"
+    if session.phase == Phase.AWAITING_ANSWERS:
+        return "resumed"
+    if session.status_ts:
+        rt.slack.update(session.channel_id, session.status_ts, messages.status_reading())
+    step = STEP_JOBS.get(session.phase, STEP_JOBS[Phase.READING])
+    nonce = rt.store.next_attempt(key)
+    rt.queue.enqueue(step, key, job_id=job_id(session.phase.value, key, session.version, nonce))
+    return "resumed"
+
+
+def cancel(rt: Runtime, key: str, user_id: str) -> Outcome:
+    """End a session that is still waiting for answers."""
+    try:
+        session = rt.store.transition(key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.CANCELLED))
+    except TransitionRefused:
+        return "busy"
+    if session.status_ts:
+        rt.slack.update(session.channel_id, session.status_ts, messages.status_cancelled(user_id))
+    return "cancelled"
+
+
+def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
+    """Record a human reply after the questions as an answer and enqueue a recount."""
+    session = rt.store.get(key)
+    if session is None or session.phase != Phase.AWAITING_ANSWERS:
+        return "ignored"
+    if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
+        return "ignored"  # part of the discussion, not an answer (an edit of an older message)
+    rt.store.record_reply(key, reply)
+    rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, reply.ts, int(reply.edited)))
+    return "started"
+
+
+def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
+    """Forget a deleted reply and enqueue a recount."""
+    session = rt.store.get(key)
+    if session is None or session.phase not in ACTIVE_PHASES:
+        return "ignored"
+    if rt.store.remove_reply(key, ts):
+        rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, ts, "deleted"))
+    return "started"
+
+
+def tell(rt: Runtime, trigger: Trigger, text: str) -> None:
+    """Say something only the person who triggered will see, in the thread."""
+    rt.slack.post_ephemeral(trigger.channel_id, trigger.user_id, text, thread_ts=trigger.thread_ts)
+
+
+def _replace(session: Session, fresh: Session) -> None:
+    for name in Session.model_fields:
+        setattr(session, name, getattr(fresh, name))
+
+
+def _mark_write(session: Session, user_id: str) -> None:
+    session.phase = Phase.WRITING
+    session.write_requested_by = user_id

@@ -1,0 +1,215 @@
+"""Queue jobs: each loads the session, runs one step through the services, and reports in Slack.
+
+Every job is safe to run again (RQ re-queues a job whose worker died): each step checks the
+session's phase first, and what was already posted or uploaded is recorded and reused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rq import get_current_job
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.answers import AnswerSheet, match_answers
+from bot.clarify import clarify
+from bot.errors import TechspecError
+from bot.intake import Trigger, handle_trigger, request_write
+from bot.jobqueue import job_id
+from bot.logs import timed_step
+from bot.runtime import Runtime, current_runtime
+from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
+from bot.slack_api import as_access_error
+from bot.spec_delivery import compose_spec, deliver_spec
+from bot.thread_reader import load_thread
+
+log = logging.getLogger(__name__)
+MAX_QUESTIONS = 12
+
+
+def run_session(key: str) -> None:
+    """Read the thread and either post the questions or, when it is clear, write the spec."""
+    rt = current_runtime()
+    with _session_step(rt, key, "read", Phase.READING, "read the thread and prepare questions") as session:
+        if session is None:
+            return
+        thread = load_thread(rt, session)
+        if session.status_ts:
+            rt.slack.update(session.channel_id, session.status_ts, messages.status_reading(thread.human_count))
+        discussion = thread.discussion(rt, session, AnswerSheet(answers={}, general=[]))
+        outcome = clarify(discussion, rt.model, rt.prompts, MAX_QUESTIONS)
+        if outcome.clear:
+            session = rt.store.transition(
+                key, {Phase.READING}, lambda s: _start_writing(s, outcome.title, outcome.language)
+            )
+            _set_status(rt, session, messages.status_clear())
+            _write(rt, session)
+            return
+        if session.questions_ts is None:
+            ts = rt.slack.post(
+                session.channel_id,
+                session.thread_ts,
+                messages.questions_text(outcome.questions),
+                messages.questions_blocks(outcome.title, outcome.questions, key),
+            )
+            session = rt.store.update(key, lambda s: _save_questions(s, outcome, ts))
+        session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+        _set_status(rt, session, messages.status_waiting(0, len(session.questions)))
+
+
+def write_session(key: str) -> None:
+    """Write, upload and pin the spec for a session in the writing phase."""
+    rt = current_runtime()
+    with _session_step(rt, key, "write", Phase.WRITING, "write the spec") as session:
+        if session is not None:
+            _write(rt, session)
+
+
+def refresh_answers(key: str) -> None:
+    """Recount the answers after a reply; when every question has one, schedule the spec."""
+    rt = current_runtime()
+    session = rt.store.get(key)
+    if session is None or session.phase != Phase.AWAITING_ANSWERS:
+        return
+    sheet = match_answers(session.questions, rt.store.replies(key))
+    answered, total = len(sheet.answered()), len(session.questions)
+    _set_status(rt, session, messages.status_waiting(answered, total))
+    if total and answered >= total:
+        rt.queue.enqueue(
+            "bot.jobs.auto_write",
+            key,
+            job_id=job_id("auto", key, session.version, rt.store.next_attempt(key)),
+            delay_seconds=rt.settings.techspec_auto_write_delay_seconds,
+        )
+
+
+def auto_write(key: str) -> None:
+    """Start writing once every question is answered (re-checked: a reply may have been withdrawn)."""
+    rt = current_runtime()
+    session = rt.store.get(key)
+    if session is None or session.phase != Phase.AWAITING_ANSWERS:
+        return
+    sheet = match_answers(session.questions, rt.store.replies(key))
+    if len(sheet.answered()) >= len(session.questions):
+        request_write(rt, key, session.requested_by)
+
+
+def start_from_command(payload: dict[str, Any]) -> None:
+    """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
+    from bot.commands import resolve_command  # local: commands imports jobs' siblings only
+
+    rt = current_runtime()
+    try:
+        trigger = resolve_command(rt, payload)
+    except TechspecError as exc:
+        rt.slack.respond(payload["response_url"], exc.user_message)
+        return
+    except SlackApiError as exc:
+        rt.slack.respond(payload["response_url"], as_access_error(exc).user_message)
+        return
+    if trigger is not None:
+        _start_or_explain(rt, trigger, payload["response_url"])
+
+
+def _start_or_explain(rt: Runtime, trigger: Trigger, response_url: str) -> None:
+    try:
+        handle_trigger(rt, trigger)
+    except SlackApiError as exc:
+        rt.slack.respond(response_url, as_access_error(exc).user_message)
+
+
+def _write(rt: Runtime, session: Session) -> None:
+    _set_status(rt, session, messages.status_writing())
+    if session.spec_markdown is None:
+        composed = compose_spec(rt, session)
+        session = rt.store.update(session.key, lambda s: _save_spec(s, composed.markdown, composed.comment))
+    session = deliver_spec(rt, session)
+    session = rt.store.transition(session.key, {Phase.WRITING}, lambda s: setattr(s, "phase", Phase.DONE))
+    rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")
+    rt.slack.react(session.channel_id, session.trigger_ts, "white_check_mark")
+    link = rt.slack.permalink(session.channel_id, session.share_ts) if session.share_ts else None
+    _set_status(rt, session, messages.status_done(session.version, link))
+
+
+@contextmanager
+def _session_step(rt: Runtime, key: str, step: str, phase: Phase, what: str) -> Iterator[Session | None]:
+    """Run a step only in its phase and under the session's lease (yielding None when it must not run);
+    turn any failure into a thread message."""
+    session = rt.store.get(key)
+    if session is None or session.phase != phase:
+        log.info("step skipped", extra={"step": step, "phase": session.phase if session else None})
+        yield None
+        return
+    job = get_current_job()
+    owner = job.id if job else f"inline-{step}"
+    if not rt.store.acquire_lock(key, owner, rt.settings.techspec_job_timeout_seconds + 60):
+        log.info("step skipped: another job holds the session", extra={"step": step})
+        yield None
+        return
+    try:
+        with timed_step(log, step, session=key, version=session.version):
+            yield session
+    except TechspecError as exc:
+        _fail(rt, key, what, exc)
+    except SlackApiError as exc:
+        _fail(rt, key, what, as_access_error(exc))
+    except TransitionRefused as exc:
+        log.info("step ended: session moved on", extra={"step": step, "phase": str(exc)})
+    except Exception:
+        log.exception("step crashed", extra={"step": step, "session": key})
+        _fail(rt, key, what, TechspecError("unexpected", user_message="An unexpected error occurred on my side."))
+    finally:
+        rt.store.release_lock(key, owner)
+
+
+def _fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:
+    """Mark the session failed (resumable by a new mention) and say so in the thread."""
+    log.warning("step failed", extra={"session": key, "error_type": type(exc).__name__, "detail": str(exc)[:200]})
+
+    def mark(session: Session) -> None:
+        session.failed_phase = session.phase
+        session.phase = Phase.FAILED
+        session.failure = exc.user_message
+
+    try:
+        session = rt.store.transition(key, ACTIVE_PHASES, mark)
+    except TransitionRefused:
+        return
+    text = messages.failure(what, exc.user_message, retryable=True)
+    try:
+        _set_status(rt, session, text)
+        rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")
+        rt.slack.react(session.channel_id, session.trigger_ts, "warning")
+    except SlackApiError:
+        log.warning("could not report the failure in Slack", extra={"session": key})
+
+
+def _set_status(rt: Runtime, session: Session, text: str) -> None:
+    """Update the session's one status message in place (posting it if there is none yet)."""
+    if session.status_ts:
+        rt.slack.update(session.channel_id, session.status_ts, text)
+        return
+    ts = rt.slack.post(session.channel_id, session.thread_ts, text)
+    rt.store.update(session.key, lambda s: setattr(s, "status_ts", ts))
+
+
+def _start_writing(session: Session, title: str, language: str) -> None:
+    session.phase = Phase.WRITING
+    session.title = title
+    session.language = language
+
+
+def _save_questions(session: Session, outcome: Any, ts: str) -> None:
+    session.questions = outcome.questions
+    session.questions_ts = ts
+    session.title = outcome.title
+    session.language = outcome.language
+
+
+def _save_spec(session: Session, markdown: str, comment: str) -> None:
+    session.spec_markdown = markdown
+    session.spec_comment = comment

@@ -1,0 +1,133 @@
+"""The only module that imports openai: structured calls with validation, one repair, and usage."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+import openai
+from openai.lib._pydantic import to_strict_json_schema
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+
+
+class Usage(BaseModel):
+    """Tokens one call used (compatible servers may omit the details: None counts as 0)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+class ModelClient:
+    """Calls an OpenAI-compatible chat endpoint and returns validated pydantic objects."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float,
+        max_retries: int,
+        structured_mode: str = "json_schema",
+    ) -> None:
+        # The SDK retries connection errors, 408/409/429 and 5xx with backoff, honouring Retry-After.
+        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        self.model = model
+        self.structured_mode = structured_mode
+        self.usage: list[Usage] = []
+
+    def schema_text(self, schema: type[BaseModel]) -> str | None:
+        """The schema to embed in the prompt when the endpoint cannot enforce it (json_object mode)."""
+        if self.structured_mode == "json_schema":
+            return None
+        return json.dumps(to_strict_json_schema(schema), indent=1)
+
+    def structured(self, schema: type[T], system: str, user: str, repair_prompt: str) -> T:
+        """Ask for one object of schema; on invalid output ask once more with repair_prompt ({problem})."""
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        content, problem = self._attempt(schema, messages)
+        if problem is None:
+            return schema.model_validate_json(content)
+        log.warning("model output invalid, asking for a repair", extra={"schema": schema.__name__})
+        messages += [
+            {"role": "assistant", "content": content[:20_000]},
+            {"role": "user", "content": repair_prompt.replace("{problem}", problem)},
+        ]
+        content, problem = self._attempt(schema, messages)
+        if problem is not None:
+            raise ModelOutputError(problem)
+        return schema.model_validate_json(content)
+
+    def _attempt(self, schema: type[BaseModel], messages: list[dict[str, Any]]) -> tuple[str, str | None]:
+        """One call; returns (content, None) when it validates, else (content, what was wrong)."""
+        response = self._call(schema, messages)
+        choice = response.choices[0]
+        self._record_usage(response)
+        if getattr(choice.message, "refusal", None):
+            raise ModelOutputError("refused", user_message="The language model refused to write this.")
+        if choice.finish_reason == "length":
+            raise ModelOutputError(
+                "length", user_message="The language model's answer was cut off (it ran out of output tokens)."
+            )
+        if choice.finish_reason == "content_filter":
+            raise ModelOutputError("content_filter", user_message="The model provider's content filter blocked it.")
+        content = choice.message.content or ""
+        try:
+            schema.model_validate_json(content)
+        except ValidationError as exc:
+            return content, _describe_validation(exc)
+        return content, None
+
+    def _call(self, schema: type[BaseModel], messages: list[dict[str, Any]]) -> Any:
+        if self.structured_mode == "json_schema":
+            response_format: dict[str, Any] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema.__name__, "schema": to_strict_json_schema(schema), "strict": True},
+            }
+        else:
+            response_format = {"type": "json_object"}
+        try:
+            # create() rather than parse(): we validate ourselves, so invalid JSON becomes a repair request
+            # instead of an exception that loses the model's answer.
+            return self.client.chat.completions.create(  # type: ignore[call-overload]
+                model=self.model,
+                messages=messages,
+                response_format=response_format,
+            )
+        except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
+            raise ModelConfigError(type(exc).__name__) from exc
+        except openai.BadRequestError as exc:
+            raise ModelConfigError(f"bad request: {exc.message[:200]}") from exc
+        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
+            raise ModelUnavailableError(type(exc).__name__) from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailableError(f"status {exc.status_code}") from exc
+
+    def _record_usage(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is None:
+            return
+        details = getattr(usage, "prompt_tokens_details", None)
+        self.usage.append(
+            Usage(
+                prompt_tokens=usage.prompt_tokens or 0,
+                completion_tokens=usage.completion_tokens or 0,
+                cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
+            )
+        )
+
+
+def _describe_validation(exc: ValidationError) -> str:
+    """A short list of what failed validation, for the repair request (no values echoed)."""
+    problems = []
+    for error in exc.errors()[:12]:
+        where = ".".join(str(part) for part in error["loc"]) or "(root)"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)

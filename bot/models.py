@@ -1,0 +1,26 @@
+"""Domain records shared by services and storage (no Slack, Redis or OpenAI imports)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.schemas import Area
+
+
+class Question(BaseModel):
+    """A clarifying question as posted in the thread."""
+
+    number: int
+    area: Area
+    text: str
+    why: str = ""
+    recommended_answer: str | None = None
+
+
+class Reply(BaseModel):
+    """A human reply in the thread after the questions, kept as an answer."""
+
+    ts: str
+    user_id: str
+    text: str
+    edited: bool = False

@@ -1,0 +1,30 @@
+"""Prompt templates: Jinja2 files under prompts/ (or an override directory), StrictUndefined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+
+class PromptLibrary:
+    """Renders prompt templates by name; an override directory's files win over the defaults."""
+
+    def __init__(self, default_dir: Path, override_dir: Path | None = None) -> None:
+        search_path = [str(override_dir)] if override_dir else []
+        search_path.append(str(default_dir))
+        # Built once per process (Jinja caches compiled templates); StrictUndefined turns a typo
+        # in a template variable into an error instead of a silently empty prompt.
+        self.env = Environment(
+            loader=FileSystemLoader(search_path),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, **variables: Any) -> str:
+        """Render prompts/<name>.md.j2 with the given variables."""
+        return self.env.get_template(f"{name}.md.j2").render(**variables)

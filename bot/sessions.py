@@ -1,0 +1,194 @@
+"""Session state in Redis: one session per (team, channel, thread root), moved by atomic transitions.
+
+    reading -> awaiting_answers -> writing -> done
+       |              |              |
+       +--------------+--------------+--> failed (retryable: a new mention resumes it)
+    awaiting_answers -> cancelled;  done -> reading (a later mention starts the next version)
+
+Every record is a pydantic model serialised as JSON, with its own key function and a TTL.
+Transitions use WATCH/MULTI so two workers or two triggers can never both take the same step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import cast
+
+import redis
+from pydantic import BaseModel, Field
+
+from bot.models import Question, Reply
+
+PREFIX = "techspec"
+
+
+class Phase(StrEnum):
+    """Where a session is in its life."""
+
+    READING = "reading"
+    AWAITING_ANSWERS = "awaiting_answers"
+    WRITING = "writing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_PHASES = frozenset({Phase.READING, Phase.AWAITING_ANSWERS, Phase.WRITING})
+
+
+class Session(BaseModel):
+    """The state of one spec request in one thread."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    version: int = 1
+    phase: Phase = Phase.READING
+    requested_by: str
+    trigger_ts: str
+    status_ts: str | None = None
+    questions_ts: str | None = None
+    title: str = ""
+    language: str = "English"
+    questions: list[Question] = Field(default_factory=list)
+    write_requested_by: str | None = None
+    failure: str | None = None
+    failed_phase: Phase | None = None
+    spec_markdown: str | None = None
+    spec_comment: str = ""
+    file_id: str | None = None
+    upload_completed: bool = False
+    share_ts: str | None = None
+    pinned: bool = False
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+
+    @property
+    def key(self) -> str:
+        """This session's Redis key."""
+        return session_key(self.team_id, self.channel_id, self.thread_ts)
+
+
+def session_key(team_id: str, channel_id: str, thread_ts: str) -> str:
+    """Key of the session record for a thread."""
+    return f"{PREFIX}:session:{team_id}:{channel_id}:{thread_ts}"
+
+
+def replies_key(session_key_: str) -> str:
+    """Key of the hash of replies (ts -> Reply JSON) recorded for a session."""
+    return session_key_.replace(":session:", ":replies:", 1)
+
+
+def trigger_key(channel_id: str, message_ts: str) -> str:
+    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries)."""
+    return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
+
+
+def lock_key(session_key_: str) -> str:
+    """Key of the lease held by the one job working on a session."""
+    return session_key_.replace(":session:", ":lock:", 1)
+
+
+class TransitionRefused(Exception):
+    """The session was not in a phase the transition starts from."""
+
+
+class SessionStore:
+    """Reads and writes sessions and their replies; every write refreshes the TTL."""
+
+    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+        self.redis = connection
+        self.ttl = ttl_seconds
+
+    def get(self, key: str) -> Session | None:
+        """Return the session at key, or None when there is none (or it expired)."""
+        raw = cast(bytes | None, self.redis.get(key))
+        return Session.model_validate_json(raw) if raw else None
+
+    def create(self, session: Session) -> bool:
+        """Store a new session unless one exists; True when this call created it."""
+        return bool(self.redis.set(session.key, session.model_dump_json(), nx=True, ex=self.ttl))
+
+    def transition(
+        self,
+        key: str,
+        allowed: Iterable[Phase],
+        change: Callable[[Session], None],
+    ) -> Session:
+        """Atomically apply change to the session if its phase is in allowed; raise TransitionRefused if not."""
+        allowed_set = frozenset(allowed)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = cast(bytes | None, pipe.get(key))
+                    if not raw:
+                        raise TransitionRefused("no session")
+                    session = Session.model_validate_json(raw)
+                    if session.phase not in allowed_set:
+                        raise TransitionRefused(session.phase.value)
+                    change(session)
+                    session.updated_at = time.time()
+                    pipe.multi()
+                    pipe.set(key, session.model_dump_json(), ex=self.ttl)
+                    pipe.expire(replies_key(key), self.ttl)
+                    pipe.execute()
+                    return session
+                except redis.WatchError:
+                    continue
+
+    def update(self, key: str, change: Callable[[Session], None]) -> Session:
+        """Apply change whatever the phase (for bookkeeping such as a status message's ts)."""
+        return self.transition(key, list(Phase), change)
+
+    def claim_trigger(self, channel_id: str, message_ts: str) -> bool:
+        """True the first time a triggering message is seen; False for its duplicates."""
+        return bool(self.redis.set(trigger_key(channel_id, message_ts), "1", nx=True, ex=self.ttl))
+
+    def release_trigger(self, channel_id: str, message_ts: str) -> None:
+        """Forget a trigger so a retry of it is handled (used when handling it failed before any effect)."""
+        self.redis.delete(trigger_key(channel_id, message_ts))
+
+    def next_attempt(self, key: str) -> int:
+        """A new number for another try at a session's step (so its job id is not a duplicate)."""
+        akey = key.replace(":session:", ":attempts:", 1)
+        with self.redis.pipeline() as pipe:
+            pipe.incr(akey)
+            pipe.expire(akey, self.ttl)
+            count, _ = pipe.execute()
+        return int(count)
+
+    def record_reply(self, key: str, reply: Reply) -> None:
+        """Store (or replace, for an edit) a reply against the session."""
+        rkey = replies_key(key)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(rkey, reply.ts, reply.model_dump_json())
+            pipe.expire(rkey, self.ttl)
+            pipe.execute()
+
+    def remove_reply(self, key: str, ts: str) -> bool:
+        """Withdraw a deleted reply; True when there was one."""
+        return bool(self.redis.hdel(replies_key(key), ts))
+
+    def replies(self, key: str) -> list[Reply]:
+        """All recorded replies, oldest first."""
+        raw = cast(dict[bytes, bytes], self.redis.hgetall(replies_key(key)))
+        replies = [Reply.model_validate_json(value) for value in raw.values()]
+        return sorted(replies, key=lambda r: float(r.ts))
+
+    def acquire_lock(self, key: str, owner: str, ttl_seconds: int) -> bool:
+        """Take the session's work lease for owner (re-entrant for the same owner)."""
+        lkey = lock_key(key)
+        if self.redis.set(lkey, owner, nx=True, ex=ttl_seconds):
+            return True
+        current = cast(bytes | None, self.redis.get(lkey))
+        return current is not None and current.decode() == owner
+
+    def release_lock(self, key: str, owner: str) -> None:
+        """Give the lease back if owner still holds it."""
+        lkey = lock_key(key)
+        current = cast(bytes | None, self.redis.get(lkey))
+        if current is not None and current.decode() == owner:
+            self.redis.delete(lkey)

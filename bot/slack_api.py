@@ -1,0 +1,247 @@
+"""The only module that talks to Slack's Web API: reading threads, posting, uploading and pinning."""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import BaseModel
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.errors import SlackAccessError, ThreadUnavailableError
+
+log = logging.getLogger(__name__)
+
+# What a person can do about each access error Slack can return.
+ACCESS_FIXES: dict[str, str] = {
+    "not_in_channel": "I'm not in this channel. Invite me with `/invite @techspec` and try again.",
+    "channel_not_found": "I can't see that channel. If it is private, invite me with `/invite @techspec`.",
+    "is_archived": "That channel is archived, so I can't post there.",
+    "missing_scope": "I'm missing a Slack permission. Ask a workspace admin to reinstall the app.",
+    "not_allowed_token_type": "I'm installed with the wrong token type. Ask an admin to check SLACK_BOT_TOKEN.",
+    "invalid_auth": "My Slack token was rejected. Ask an admin to check SLACK_BOT_TOKEN.",
+    "account_inactive": "My Slack token was revoked. Ask an admin to reinstall the app.",
+    "thread_not_found": "I couldn't find that message; it may have been deleted.",
+    "message_not_found": "I couldn't find that message; it may have been deleted.",
+}
+
+
+def build_web_client(token: str, base_url: str) -> WebClient:
+    """A WebClient that retries connection errors, 429s (honouring Retry-After) and 5xx responses."""
+    # Only the connection-error handler is on by default; rate limits and server errors need opting in.
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=4),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
+
+
+def slack_error_code(exc: SlackApiError) -> str:
+    """The `error` field of a failed Web API response ('http_<status>' when there is none)."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"http_{getattr(exc.response, 'status_code', 'error')}"
+
+
+def as_access_error(exc: SlackApiError) -> SlackAccessError:
+    """Turn a Slack error into one with a sentence naming the fix."""
+    code = slack_error_code(exc)
+    fix = ACCESS_FIXES.get(code, f"Slack returned `{code}`.")
+    return SlackAccessError(code, user_message=fix)
+
+
+class BotIdentity(BaseModel):
+    """Who the bot is in this workspace (from auth.test)."""
+
+    user_id: str
+    bot_id: str | None
+    team_id: str
+    url: str
+
+
+class SlackGateway:
+    """Thin, typed wrapper over WebClient for the calls the bot makes."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._identity: BotIdentity | None = None
+
+    def identity(self) -> BotIdentity:
+        """The bot's own ids and workspace URL (one auth.test per process)."""
+        if self._identity is None:
+            data = self.client.auth_test()
+            self._identity = BotIdentity(
+                user_id=str(data["user_id"]),
+                bot_id=data.get("bot_id"),
+                team_id=str(data.get("team_id", "")),
+                url=str(data.get("url", "https://slack.com/")),
+            )
+        return self._identity
+
+    def respond(self, response_url: str, text: str) -> None:
+        """Answer a slash command or shortcut privately through its response_url."""
+        WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
+
+    def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict] | None = None) -> str:
+        """Post a message (in a thread when thread_ts is given) and return its ts."""
+        # Never link_names/parse=full: mentions in our text are exactly the ones we built.
+        response = self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        """Replace the text (and blocks) of one of the bot's messages."""
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    def post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        """Show a message only to one person."""
+        self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        """Add a reaction, treating 'already there' as success."""
+        try:
+            self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if slack_error_code(exc) != "already_reacted":
+                raise
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        """Remove a reaction, treating 'not there' as success."""
+        try:
+            self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if slack_error_code(exc) not in ("no_reaction", "message_not_found"):
+                raise
+
+    def read_thread(self, channel: str, ts: str, page_size: int = 200) -> list[dict[str, Any]]:
+        """Every message of the thread containing ts, root first, following every cursor."""
+        messages: list[dict[str, Any]] = []
+        try:
+            # The SDK's response iterator follows response_metadata.next_cursor page by page.
+            for page in self.client.conversations_replies(channel=channel, ts=ts, limit=page_size):
+                messages.extend(page.get("messages", []))
+        except SlackApiError as exc:
+            if slack_error_code(exc) in ("thread_not_found", "message_not_found"):
+                raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"]) from exc
+            raise as_access_error(exc) from exc
+        return messages
+
+    def thread_root(self, channel: str, ts: str) -> str:
+        """The ts of the root of the thread that contains message ts."""
+        try:
+            response = self.client.conversations_replies(channel=channel, ts=ts, limit=1)
+        except SlackApiError as exc:
+            if slack_error_code(exc) in ("thread_not_found", "message_not_found"):
+                raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"]) from exc
+            raise as_access_error(exc) from exc
+        found = response.get("messages") or []
+        if not found:
+            raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"])
+        return str(found[0].get("thread_ts") or found[0]["ts"])
+
+    def user_profiles(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Display names for the given user ids (one users.info each; callers cache)."""
+        names: dict[str, str] = {}
+        for user_id in user_ids:
+            try:
+                user = self.client.users_info(user=user_id)["user"]
+            except SlackApiError:
+                names[user_id] = user_id
+                continue
+            profile = user.get("profile") or {}
+            names[user_id] = (
+                profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user["name"]
+            )
+        return names
+
+    def is_member(self, channel: str, user: str) -> bool:
+        """True when user is a member of channel (paging through conversations.members)."""
+        try:
+            for page in self.client.conversations_members(channel=channel, limit=500):
+                if user in page.get("members", []):
+                    return True
+        except SlackApiError as exc:
+            raise as_access_error(exc) from exc
+        return False
+
+    def upload_file(
+        self,
+        *,
+        channel: str,
+        thread_ts: str,
+        filename: str,
+        title: str,
+        content: bytes,
+        initial_comment: str,
+        on_file_id: Callable[[str], object],
+    ) -> str:
+        """Upload content into the thread (files upload v2, step by step) and return the file id."""
+        ticket = self.client.files_getUploadURLExternal(filename=filename, length=len(content))
+        file_id = str(ticket["file_id"])
+        on_file_id(file_id)  # recorded before sharing, so a rerun after a crash can tell what happened
+        request = urllib.request.Request(str(ticket["upload_url"]), data=content, method="POST")
+        request.add_header("Content-Type", "application/octet-stream")
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - URL issued by Slack
+            if response.status != 200:
+                raise SlackAccessError(f"upload_http_{response.status}", user_message="Uploading the file failed.")
+        self.client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": title}],
+            channel_id=channel,
+            thread_ts=thread_ts,
+            initial_comment=initial_comment,
+        )
+        return file_id
+
+    def file_share_ts(self, file_id: str, channel: str) -> str | None:
+        """The ts of the message sharing the file in channel, once Slack has finished sharing it."""
+        file = self.client.files_info(file=file_id)["file"]
+        shares = file.get("shares") or {}
+        for visibility in ("public", "private"):
+            entries = (shares.get(visibility) or {}).get(channel) or []
+            if entries:
+                return str(entries[0]["ts"])
+        return None
+
+    def wait_for_share(self, file_id: str, channel: str, timeout: float) -> str | None:
+        """Poll files.info with backoff until the share appears; None when it did not within timeout."""
+        # Sharing completes asynchronously after completeUploadExternal; its response has no shares yet.
+        deadline = time.monotonic() + timeout
+        delay = 0.2
+        while True:
+            share_ts = self.file_share_ts(file_id, channel)
+            if share_ts or time.monotonic() >= deadline:
+                return share_ts
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 3.0)
+
+    def pin(self, channel: str, ts: str) -> None:
+        """Pin a message, treating 'already pinned' as success."""
+        try:
+            self.client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as exc:
+            if slack_error_code(exc) != "already_pinned":
+                raise
+
+    def channel_name(self, channel: str) -> str:
+        """The channel's name (its id when Slack won't say)."""
+        try:
+            return str(self.client.conversations_info(channel=channel)["channel"].get("name") or channel)
+        except SlackApiError:
+            return channel
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to the message, or None when Slack would not give one."""
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:
+            return None

@@ -1,0 +1,119 @@
+"""Compose the spec document and put it in the thread: upload once, find its share, pin it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.answers import match_answers
+from bot.discussion import Discussion
+from bot.permalinks import build_permalink
+from bot.render import Clarification, RenderContext, make_document_environment, render_spec
+from bot.runtime import Runtime
+from bot.sessions import Session
+from bot.thread_reader import load_thread
+from bot.writer import write_spec
+
+log = logging.getLogger(__name__)
+SPEC_FILENAME = "TECHNICAL_SPEC.md"
+
+
+@dataclass
+class ComposedSpec:
+    """The Markdown document and the comment that shares it."""
+
+    markdown: str
+    comment: str
+
+
+def compose_spec(rt: Runtime, session: Session) -> ComposedSpec:
+    """Read the thread again, write the spec with the answers so far, and render it."""
+    thread = load_thread(rt, session)
+    replies = thread.replies_after(session.questions_ts, rt.store.replies(session.key))
+    sheet = match_answers(session.questions, replies)
+    discussion = thread.discussion(rt, session, sheet)
+    spec = write_spec(discussion, session.language, rt.model, rt.prompts)
+    context = RenderContext(
+        version=session.version,
+        generated_at=datetime.now(UTC),
+        channel_name=rt.slack.channel_name(session.channel_id),
+        thread_url=_link(rt, session, session.thread_ts),
+        source_links=_source_links(rt, session, discussion),
+        clarifications=[
+            Clarification(number=c.number, area=c.area, question=c.question, answer=c.answer, answered_by=c.answered_by)
+            for c in discussion.clarifications
+        ],
+        condensed_history=discussion.condensed,
+        redacted_count=discussion.redacted_count,
+    )
+    markdown = render_spec(spec, context, _documents(rt.settings.techspec_templates_dir))
+    answered_by = list(dict.fromkeys(a.user_id for a in sheet.answers.values()))
+    counts = {
+        "requirements": len(spec.functional_requirements),
+        "risks": len(spec.risks),
+        "open_questions": len(spec.open_questions),
+    }
+    comment = messages.spec_comment(spec.title, spec.overview, counts, answered_by, session.version)
+    return ComposedSpec(markdown=markdown, comment=comment)
+
+
+def deliver_spec(rt: Runtime, session: Session) -> Session:
+    """Upload the document into the thread (at most once) and pin the message that shares it."""
+    key = session.key
+    share_ts = session.share_ts
+    if share_ts is None and session.file_id and session.upload_completed:
+        # A rerun after a crash: the file was shared already, or Slack is still sharing it.
+        share_ts = _wait_share(rt, session.file_id, session.channel_id)
+    elif share_ts is None:
+        file_id = rt.slack.upload_file(
+            channel=session.channel_id,
+            thread_ts=session.thread_ts,
+            filename=SPEC_FILENAME,
+            title=SPEC_FILENAME if session.version == 1 else f"{SPEC_FILENAME} (v{session.version})",
+            content=(session.spec_markdown or "").encode(),
+            initial_comment=session.spec_comment,
+            on_file_id=lambda fid: rt.store.update(key, lambda s: setattr(s, "file_id", fid)),
+        )
+        rt.store.update(key, lambda s: setattr(s, "upload_completed", True))
+        share_ts = _wait_share(rt, file_id, session.channel_id)
+    if share_ts is None:
+        # Slack had not finished sharing within the poll window: pin a message of our own instead.
+        share_ts = rt.slack.post(session.channel_id, session.thread_ts, session.spec_comment)
+    session = rt.store.update(key, lambda s: setattr(s, "share_ts", share_ts))
+    if not session.pinned:
+        rt.slack.pin(session.channel_id, share_ts)
+        session = rt.store.update(key, lambda s: setattr(s, "pinned", True))
+    return session
+
+
+def _wait_share(rt: Runtime, file_id: str, channel: str) -> str | None:
+    try:
+        return rt.slack.wait_for_share(file_id, channel, rt.settings.techspec_share_poll_seconds)
+    except SlackApiError as exc:
+        log.warning("file share lookup failed", extra={"error": str(exc)[:200]})
+        return None
+
+
+@lru_cache(maxsize=4)
+def _documents(override_dir: Path | None) -> Environment:
+    """The spec template environment, built once per process (an override directory's file wins)."""
+    return make_document_environment(override_dir)
+
+
+def _link(rt: Runtime, session: Session, ts: str) -> str:
+    return build_permalink(rt.slack.identity().url, session.channel_id, ts, session.thread_ts)
+
+
+def _source_links(rt: Runtime, session: Session, discussion: Discussion) -> dict[str, str]:
+    links = {label: _link(rt, session, ts) for label, ts in discussion.message_labels.items()}
+    for item in [*discussion.clarifications, *discussion.general_replies]:
+        if item.label and item.reply_ts:
+            links[item.label] = _link(rt, session, item.reply_ts)
+    return links

@@ -1,0 +1,116 @@
+"""The real stack for end-to-end tests: redis-server, both emulators, and the Procfile's processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
+
+import pytest
+import redis
+
+from tests.fakes.model import ModelEmulator
+from tests.fakes.slack import SlackEmulator
+from tests.support.processes import BotProcess, wait_http_ok
+from tests.support.redis_server import free_port
+
+SIGNING_SECRET = "e2e-signing-secret"
+BOT_TOKEN = "xoxb-e2e-test-token"
+MODEL_KEY = "sk-e2e-test-key-0000000000000000"
+_channel_numbers = count(100)
+
+
+@dataclass
+class Stack:
+    """Everything a test drives or inspects."""
+
+    slack: SlackEmulator
+    model: ModelEmulator
+    redis: redis.Redis
+    env: dict[str, str]
+    port: int
+    processes: list[BotProcess] = field(default_factory=list)
+
+    def new_channel(self, *, members: tuple[str, ...] = ("UANA", "UBOB", "UBOT"), private: bool = False) -> str:
+        """A fresh channel per test, so tests sharing the processes never see each other's threads."""
+        channel = f"{'G' if private else 'C'}E2E{next(_channel_numbers)}"
+        self.slack.add_channel(channel, channel.lower(), members=list(members), is_private=private)
+        return channel
+
+    def logs(self) -> str:
+        """The processes' output, for failure messages."""
+        return "\n".join(f"--- {p.kind} ---\n{p.output()[-4000:]}" for p in self.processes)
+
+
+def bot_env(slack_url: str, model_url: str, redis_url: str, port: int) -> dict[str, str]:
+    """The environment of INTERFACE.md, pointed at the emulators, with short test timings."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+        "OPENAI_API_KEY": MODEL_KEY,
+        "OPENAI_BASE_URL": model_url,
+        "OPENAI_MODEL": "test-model",
+        "REDIS_URL": redis_url,
+        "PORT": str(port),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "TECHSPEC_AUTO_WRITE_DELAY_SECONDS": "0",
+        "TECHSPEC_SHARE_POLL_SECONDS": "10",
+        "TECHSPEC_WEB_WORKERS": "1",
+        "TECHSPEC_WORKER_MONITORING_INTERVAL": "1",
+        "TECHSPEC_WORKER_HEARTBEAT_GRACE": "3",
+        "TECHSPEC_WORKER_MAINTENANCE_INTERVAL": "2",
+        "TECHSPEC_JOB_RETRY_INTERVALS": "[0, 1]",
+        "OPENAI_MAX_RETRIES": "1",
+        "OPENAI_TIMEOUT_SECONDS": "20",
+    }
+
+
+def seed_people(slack: SlackEmulator) -> None:
+    """The people of every test thread."""
+    slack.add_user("UANA", "ana", real_name="Ana Lopez", display_name="Ana")
+    slack.add_user("UBOB", "bob", real_name="Bob Stone", display_name="Bob")
+    slack.add_user("UCAT", "cat", real_name="Cat Kim", display_name="Cat")
+
+
+@pytest.fixture(scope="module")
+def stack(redis_url: str) -> Iterator[Stack]:
+    """Emulators plus one web and one worker process, shared by a module's tests."""
+    e2e_redis_url = redis_url.rsplit("/", 1)[0] + "/1"
+    connection = redis.Redis.from_url(e2e_redis_url)
+    connection.flushdb()
+    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, team_id="T0001", bot_user_id="UBOT")
+    slack.start()
+    seed_people(slack)
+    model = ModelEmulator(api_key=MODEL_KEY)
+    model.start()
+    port = free_port()
+    env = bot_env(slack.api_url, model.base_url, e2e_redis_url, port)
+    stack = Stack(slack=slack, model=model, redis=connection, env=env, port=port)
+    web = BotProcess("web", env).start()
+    worker = BotProcess("worker", env).start()
+    stack.processes += [web, worker]
+    try:
+        wait_http_ok(f"http://127.0.0.1:{port}/healthz", process=web)
+        slack.events_url = f"http://127.0.0.1:{port}/slack/events"
+        yield stack
+    finally:
+        for process in stack.processes:
+            process.stop()
+        slack.stop()
+        model.stop()
+        connection.flushdb()
+        connection.close()
+
+
+@pytest.fixture
+def fresh(stack: Stack) -> Iterator[Stack]:
+    """The shared stack with the model's scripts and faults cleared after the test."""
+    try:
+        yield stack
+    finally:
+        stack.model.clear()

@@ -1,0 +1,38 @@
+"""Start-up configuration: a missing or malformed variable stops the process with one line naming it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+BASE = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-1-2", "OPENAI_API_KEY": "k"}
+
+
+def run_bot(mode: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", mode], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "variable"),
+    [
+        ("web", {"PATH": BASE["PATH"]}, "SLACK_BOT_TOKEN"),
+        ("worker", {"PATH": BASE["PATH"], "SLACK_BOT_TOKEN": "xoxb-1"}, "OPENAI_API_KEY"),
+        ("web", BASE, "REDIS_URL"),
+        ("web", {**BASE, "REDIS_URL": "redis://localhost:1/0"}, "SLACK_SIGNING_SECRET"),
+        ("worker", {**BASE, "SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN"),
+        ("run", {**BASE, "SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
+        ("run", BASE, "SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_missing_or_malformed_variable_is_named_in_one_line(mode: str, env: dict[str, str], variable: str) -> None:
+    result = run_bot(mode, env)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and lines[0].startswith("techspec: configuration error")
+    assert "xoxp-user-token" not in result.stderr  # a bad secret is never echoed

@@ -1,0 +1,104 @@
+"""Session state against a real redis-server: keys, TTLs, atomic transitions, replies, leases."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import redis
+
+from bot.models import Reply
+from bot.sessions import Phase, Session, SessionStore, TransitionRefused, lock_key, replies_key, session_key
+
+TTL = 3600
+
+
+def new_session(thread_ts: str = "1700000000.000100") -> Session:
+    return Session(team_id="T1", channel_id="C1", thread_ts=thread_ts, requested_by="U1", trigger_ts=thread_ts)
+
+
+def test_key_functions_are_per_thread() -> None:
+    key = session_key("T1", "C1", "1.2")
+    assert key == "techspec:session:T1:C1:1.2"
+    assert replies_key(key) == "techspec:replies:T1:C1:1.2"
+    assert lock_key(key) == "techspec:lock:T1:C1:1.2"
+
+
+def test_create_is_once_and_sets_ttl(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, TTL)
+    session = new_session()
+    assert store.create(session) is True
+    assert store.create(session) is False
+    assert 0 < redis_conn.ttl(session.key) <= TTL
+    loaded = store.get(session.key)
+    assert loaded is not None and loaded.phase == Phase.READING
+
+
+def test_transition_refuses_from_wrong_phase(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, TTL)
+    session = new_session()
+    store.create(session)
+    with pytest.raises(TransitionRefused):
+        store.transition(session.key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.WRITING))
+    moved = store.transition(session.key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+    assert moved.phase == Phase.AWAITING_ANSWERS
+
+
+def test_concurrent_transitions_only_one_wins(redis_url: str, redis_conn: redis.Redis) -> None:
+    """Two triggers racing to start writing: exactly one transition succeeds."""
+    session = new_session()
+    SessionStore(redis_conn, TTL).create(session)
+    SessionStore(redis_conn, TTL).transition(
+        session.key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS)
+    )
+    barrier = threading.Barrier(8)
+    wins: list[str] = []
+
+    def racer(name: str) -> None:
+        store = SessionStore(redis.Redis.from_url(redis_url), TTL)
+        barrier.wait()
+        try:
+            store.transition(session.key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.WRITING))
+            wins.append(name)
+        except TransitionRefused:
+            pass
+
+    threads = [threading.Thread(target=racer, args=(f"t{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+
+
+def test_claim_trigger_once(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, TTL)
+    assert store.claim_trigger("C1", "1.1") is True
+    assert store.claim_trigger("C1", "1.1") is False
+    assert store.claim_trigger("C1", "1.2") is True
+
+
+def test_replies_record_replace_and_withdraw(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, TTL)
+    key = new_session().key
+    store.record_reply(key, Reply(ts="2.0", user_id="U1", text="1. Postgres"))
+    store.record_reply(key, Reply(ts="1.5", user_id="U2", text="2. yes"))
+    store.record_reply(key, Reply(ts="2.0", user_id="U1", text="1. MySQL", edited=True))
+    replies = store.replies(key)
+    assert [r.ts for r in replies] == ["1.5", "2.0"]
+    assert replies[1].text == "1. MySQL" and replies[1].edited
+    assert 0 < redis_conn.ttl(replies_key(key)) <= TTL
+    assert store.remove_reply(key, "1.5") is True
+    assert [r.ts for r in store.replies(key)] == ["2.0"]
+
+
+def test_lock_is_exclusive_and_reentrant(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, TTL)
+    key = new_session().key
+    assert store.acquire_lock(key, "job-a", 30)
+    assert store.acquire_lock(key, "job-a", 30)  # the same job retried after a crash
+    assert not store.acquire_lock(key, "job-b", 30)
+    store.release_lock(key, "job-b")  # not the owner: no effect
+    assert not store.acquire_lock(key, "job-b", 30)
+    store.release_lock(key, "job-a")
+    assert store.acquire_lock(key, "job-b", 30)
