@@ -139,7 +139,9 @@ def cancel(rt: Runtime, key: str, user_id: str) -> Outcome:
 def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
     """Record a human reply after the questions as an answer and enqueue a recount."""
     session = rt.store.get(key)
-    if session is None or session.phase != Phase.AWAITING_ANSWERS:
+    # While reading, the questions may be being posted this very moment: keep the reply, and let the
+    # count decide later (by the questions' ts) whether it answers them.
+    if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS):
         return "ignored"
     if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
         return "ignored"  # part of the discussion, not an answer (an edit of an older message)

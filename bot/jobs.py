@@ -21,6 +21,7 @@ from bot.errors import TechspecError
 from bot.intake import Trigger, handle_trigger, request_write
 from bot.jobqueue import job_id
 from bot.logs import timed_step
+from bot.models import Reply
 from bot.runtime import Runtime, current_runtime
 from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
 from bot.slack_api import as_access_error
@@ -58,7 +59,8 @@ def run_session(key: str) -> None:
             )
             session = rt.store.update(key, lambda s: _save_questions(s, outcome, ts))
         session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
-        _set_status(rt, session, messages.status_waiting(0, len(session.questions)))
+        # Replies that arrived while the questions were being posted are counted now.
+        refresh_answers(key)
 
 
 def write_session(key: str) -> None:
@@ -75,7 +77,7 @@ def refresh_answers(key: str) -> None:
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return
-    sheet = match_answers(session.questions, rt.store.replies(key))
+    sheet = match_answers(session.questions, answers_recorded(rt, session))
     answered, total = len(sheet.answered()), len(session.questions)
     _set_status(rt, session, messages.status_waiting(answered, total))
     if total and answered >= total:
@@ -87,13 +89,19 @@ def refresh_answers(key: str) -> None:
         )
 
 
+def answers_recorded(rt: Runtime, session: Session) -> list[Reply]:
+    """Recorded replies that came after the questions message."""
+    cutoff = float(session.questions_ts or "inf")
+    return [r for r in rt.store.replies(session.key) if float(r.ts) > cutoff]
+
+
 def auto_write(key: str) -> None:
     """Start writing once every question is answered (re-checked: a reply may have been withdrawn)."""
     rt = current_runtime()
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return
-    sheet = match_answers(session.questions, rt.store.replies(key))
+    sheet = match_answers(session.questions, answers_recorded(rt, session))
     if len(sheet.answered()) >= len(session.questions):
         request_write(rt, key, session.requested_by)
 

@@ -29,10 +29,10 @@ class LoadedThread:
 
     def replies_after(self, questions_ts: str | None, recorded: list[Reply]) -> list[Reply]:
         """Answers: recorded replies, refreshed with the thread's current text, plus any the events missed."""
-        by_ts = {r.ts: r for r in recorded}
         if questions_ts is None:
-            return list(by_ts.values())
+            return []
         cutoff = float(questions_ts)
+        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff}
         bot_mention = f"<@{self.bot_user_id}>"
         for raw in self.raw:
             ts = str(raw.get("ts", ""))
