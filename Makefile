@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run web worker test lint format typecheck check clean
+.PHONY: setup run web worker test lint format typecheck check clean eval bench
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ format: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy
+
+eval: setup  ## spec quality over tests/fixtures/threads: the configured model (OPENAI_*), else the emulator
+	$(PY) -m bench.eval $(ARGS)
+
+bench: setup  ## performance benchmark (not a test): writes bench/results/latest.md and PNG plots; ARGS=--quick
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m bench.run $(ARGS)
 
 check: lint typecheck test
 

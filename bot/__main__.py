@@ -68,6 +68,10 @@ def run_worker(settings: Settings) -> int:
 
     assert settings.redis_url is not None
     rt = _runtime(settings, settings.redis_url)
+    # RQ forks a child per job: load once here what each child would otherwise load again.
+    from bot.warmup import warm_worker
+
+    warm_worker(rt)
     delay = 1.0
     while True:
         try:

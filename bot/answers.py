@@ -9,11 +9,21 @@ from pydantic import BaseModel
 
 from bot.models import Question, Reply
 
-# "1. foo", "1) foo", "Q1: foo", "#1 foo", "1: foo", "1 - foo" at the start of a line.
+# Words that accept a suggested answer: "ok", "yes", "1 ok", "agreed", a thumbs-up...
+_ACCEPT = r"(?:ok(?:ay)?|yes|yep|yeah|sure|agreed?|accept(?:ed)?|fine|lgtm|sounds\s+good|\+1|:\+1:|:thumbsup:|👍)"
+# A question number that starts a part: at the start of a line ("1. foo", "1) foo", "Q1: foo", "#1 foo",
+# "1: foo", "1 - foo", "1 ok") or after a comma or semicolon on the same line ("1 ok, 3: Postgres").
 _NUMBERED = re.compile(
-    r"^\s*(?:(?:[Qq]|#)\s*(?P<tagged>\d{1,2})\s*[.):\-–]?|(?P<plain>\d{1,2})\s*(?:[.):\-–]|\s-\s))\s*",
-    re.MULTILINE,
+    rf"(?:^|(?<=[,;]))[ \t]*(?:(?:[Qq]|#)\s*(?P<tagged>\d{{1,2}})\s*[.):\-–]?"
+    rf"|(?P<plain>\d{{1,2}})\s*(?:[.):\-–]|\s-\s|\s+(?={_ACCEPT}\b|{_ACCEPT}$)))\s*",
+    re.MULTILINE | re.IGNORECASE,
 )
+# A whole reply that accepts every suggestion: "ok", "yes!", "ok to all", "sounds good".
+_ACCEPT_ALL = re.compile(
+    rf"\s*(?:all\s+)?{_ACCEPT}(?:\s*,?\s*(?:to\s+)?(?:all|everything|the\s+(?:suggestions|recommendations)))?[\s.!]*",
+    re.IGNORECASE,
+)
+_ACCEPT_PART = re.compile(rf"\s*{_ACCEPT}[\s.!]*", re.IGNORECASE)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -24,6 +34,17 @@ class MatchedAnswer(BaseModel):
     text: str
     user_id: str
     reply_ts: str
+    accepted_suggestion: bool = False
+
+
+class Replacement(BaseModel):
+    """A later reply that replaced an earlier answer to the same question."""
+
+    question_number: int
+    reply_ts: str
+    user_id: str
+    previous_reply_ts: str
+    previous_user_id: str
 
 
 class AnswerSheet(BaseModel):
@@ -31,6 +52,7 @@ class AnswerSheet(BaseModel):
 
     answers: dict[int, MatchedAnswer]
     general: list[Reply]
+    replacements: list[Replacement] = []
 
     def answered(self) -> set[int]:
         """Numbers of the questions that have an answer."""
@@ -52,7 +74,7 @@ def split_numbered(text: str, question_count: int) -> dict[int, str]:
     parts: dict[int, str] = {}
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        answer = text[match.end() : end].strip()
+        answer = text[match.end() : end].strip().rstrip(",;").rstrip()
         if answer:
             parts[_number(match)] = answer
     return parts
@@ -62,23 +84,56 @@ def _number(match: re.Match[str]) -> int:
     return int(match.group("tagged") or match.group("plain"))
 
 
+def is_acceptance(text: str) -> bool:
+    """True when a reply (or one numbered part of it) just accepts the suggestion: "ok", "yes", "agreed"."""
+    return _ACCEPT_PART.fullmatch(text) is not None
+
+
 def match_answers(questions: Sequence[Question], replies: Sequence[Reply]) -> AnswerSheet:
-    """Assign replies to questions: numbered parts to their question, a lone question takes any reply."""
-    answers: dict[int, MatchedAnswer] = {}
-    general: list[Reply] = []
+    """Assign replies to questions: numbered parts to their question, "ok" to the suggestions, a lone
+    question takes any reply; a later reply to a question replaces the earlier answer (and is noted)."""
+    by_number = {q.number: q for q in questions}
+    sheet = AnswerSheet(answers={}, general=[])
     for reply in sorted(replies, key=lambda r: float(r.ts)):
         text = strip_bot_mention(reply.text)
-        if not text:
+        if reply.answers is not None:
+            parts = {n: a for n, a in reply.answers.items() if n in by_number and a.strip()}
+        elif not text:
             continue
-        parts = split_numbered(text, len(questions))
-        if not parts and len(questions) == 1:
-            parts = {questions[0].number: text}
+        elif _ACCEPT_ALL.fullmatch(text):
+            # "ok" accepts every suggestion not answered yet; it never overrides an explicit answer.
+            parts = {q.number: "ok" for q in questions if q.recommended_answer and q.number not in sheet.answers}
+            if not parts and len(questions) == 1:
+                parts = {questions[0].number: text}
+        else:
+            parts = split_numbered(text, len(questions))
+            if not parts and len(questions) == 1:
+                parts = {questions[0].number: text}
         if not parts:
-            general.append(reply)
+            sheet.general.append(reply)
             continue
         for number, answer in parts.items():
-            # A later reply to the same question replaces the earlier one.
-            answers[number] = MatchedAnswer(
-                question_number=number, text=answer, user_id=reply.user_id, reply_ts=reply.ts
+            _record(sheet, by_number[number], answer, reply)
+    return sheet
+
+
+def _record(sheet: AnswerSheet, question: Question, answer: str, reply: Reply) -> None:
+    accepted = bool(question.recommended_answer) and is_acceptance(answer)
+    earlier = sheet.answers.get(question.number)
+    if earlier is not None and earlier.reply_ts != reply.ts:
+        sheet.replacements.append(
+            Replacement(
+                question_number=question.number,
+                reply_ts=reply.ts,
+                user_id=reply.user_id,
+                previous_reply_ts=earlier.reply_ts,
+                previous_user_id=earlier.user_id,
             )
-    return AnswerSheet(answers=answers, general=general)
+        )
+    sheet.answers[question.number] = MatchedAnswer(
+        question_number=question.number,
+        text=question.recommended_answer if accepted and question.recommended_answer else answer,
+        user_id=reply.user_id,
+        reply_ts=reply.ts,
+        accepted_suggestion=accepted,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -13,7 +14,12 @@ from bot.runtime import Runtime
 def create_app(rt: Runtime) -> App:
     """Build the Bolt app around the runtime's Slack client and register the listeners."""
     secret = rt.settings.slack_signing_secret
+    # Bolt copies the root logger's level into its own loggers, and at INFO it logs whole request
+    # bodies (message text) on a bad signature; give it a logger held at WARNING instead.
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    bolt_logger.setLevel(max(logging.WARNING, logging.getLogger().level))
     app = App(
+        logger=bolt_logger,
         client=rt.slack.client,
         signing_secret=secret.get_secret_value() if secret else None,
         # auth.test runs lazily on the first request, so a web process starts even if Slack is slow.

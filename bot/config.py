@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     techspec_web_workers: int = Field(default=2, ge=1)
     techspec_web_threads: int = Field(default=8, ge=1)
     techspec_prompt_token_budget: int = Field(default=100_000, ge=2_000)
+    # Per-model override of the prompt budget, JSON: {"gpt-4.1": 400000, "llama3.1:8b": 6000}.
+    techspec_model_token_budgets: dict[str, int] = Field(default_factory=dict)
+    # At most this many chunk calls condense an over-budget thread (plus one call merging them).
+    techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
+    techspec_file_text_limit_bytes: int = Field(default=64_000, ge=0)
+    # One reminder to the person who asked when nobody answered the questions this long (0: never).
+    techspec_reminder_seconds: float = Field(default=24 * 3600, ge=0)
+    # Targeted repair requests for failing checklist items before the spec is uploaded (0 turns repair off).
+    techspec_checklist_repair_rounds: int = Field(default=2, ge=0, le=5)
     techspec_prompts_dir: Path = DEFAULT_PROMPTS_DIR
     techspec_templates_dir: Path | None = None
     techspec_log_level: str = "INFO"
@@ -70,6 +79,10 @@ class Settings(BaseSettings):
     def _api_url_slash(cls, value: str) -> str:
         # slack_sdk joins method names onto base_url verbatim, so it must end with a slash.
         return value if value.endswith("/") else value + "/"
+
+    def prompt_token_budget(self) -> int:
+        """The prompt budget for the configured model (its override, else TECHSPEC_PROMPT_TOKEN_BUDGET)."""
+        return self.techspec_model_token_budgets.get(self.openai_model, self.techspec_prompt_token_budget)
 
     def require_for(self, mode: Mode) -> None:
         """Raise ConfigError naming the first variable the given process mode needs but lacks."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
 from bot.answers import AnswerSheet
+from bot.condense import CondensedHistory, Line
 from bot.models import Question
 from bot.redact import redact
+from bot.tokens import estimate_tokens
 from bot.transcript import ThreadMessage, format_line
 
 
@@ -27,6 +30,15 @@ class Clarification(BaseModel):
     reply_ts: str | None
 
 
+class RevisionContext(BaseModel):
+    """For a revision: the version being revised (the transcript then holds only what was said since)."""
+
+    version: int
+    title: str
+    language: str
+    spec_markdown: str
+
+
 class Discussion(BaseModel):
     """The redacted transcript and answers as the model will see them, with label -> ts maps."""
 
@@ -37,11 +49,14 @@ class Discussion(BaseModel):
     message_labels: dict[str, str]
     clarifications: list[Clarification]
     general_replies: list[Clarification]
+    message_authors: dict[str, str] = {}  # label -> user id of the person who wrote that message
+    revision: RevisionContext | None = None
 
 
-def estimate_tokens(text: str) -> int:
-    """A conservative token estimate (about four bytes a token, plus a 20% margin)."""
-    return math.ceil(len(text.encode()) / 4 * 1.2)
+# Room for the instructions, the system prompt and (json_object mode) the schema, within the budget.
+PROMPT_RESERVE = 6_000
+# Takes the earlier lines and the tokens their notes may use; returns the notes.
+Condenser = Callable[[list[Line], int], CondensedHistory]
 
 
 def human_messages(messages: Sequence[ThreadMessage], before_ts: str | None) -> list[ThreadMessage]:
@@ -59,46 +74,104 @@ def build_discussion(
     names: dict[str, str],
     token_budget: int,
     now: float | None = None,
+    count: Callable[[str], int] = estimate_tokens,
+    condense: Condenser | None = None,
+    since_ts: str | None = None,
 ) -> Discussion:
-    """Label messages M1..Mn and answers A1..An, redact secrets, and keep the transcript within budget."""
+    """Label messages M1..Mn and answers A1..An, redact secrets, and keep the prompt within token_budget.
+
+    A thread over budget has its earlier messages condensed by `condense` and its newest kept verbatim.
+    """
     now = time.time() if now is None else now
     discussion = human_messages(messages, questions_ts)
     labels = {f"M{i}": m.ts for i, m in enumerate(discussion, start=1)}
-    lines = [format_line(label, m, now) for label, m in zip(labels, discussion, strict=True)]
-    kept, condensed = _fit(lines, token_budget)
-    redaction = redact("\n".join(kept))
+    # A revision shows only what was said since the last version, but keeps every message's label, so
+    # the earlier version's citations ([M3]) still point at the same messages.
+    shown = {
+        label: m for label, m in zip(labels, discussion, strict=True) if not since_ts or float(m.ts) > float(since_ts)
+    }
+    lines, line_redactions = labelled_lines(
+        {label: m.ts for label, m in shown.items()}, list(shown.values()), now, count, max(200, token_budget // 8)
+    )
     clarifications, general = _label_answers(questions, sheet, names)
     answer_redactions = 0
+    answer_tokens = 0
     for item in [*clarifications, *general]:
         if item.answer:
             result = redact(item.answer)
             item.answer, answer_redactions = result.text, answer_redactions + result.count
+        answer_tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
+    budget = transcript_budget(token_budget, answer_tokens)
+    # The verbatim tail is sized without the answers, so the clarify and write steps split the thread
+    # at the same message and the write step can reuse the clarify step's condensed notes.
+    recent_budget = min(budget, transcript_budget(token_budget, 0)) // 2
+    transcript, history = fit_transcript(lines, budget, count, condense, recent_budget)
     return Discussion(
-        transcript=redaction.text,
-        message_count=len(discussion),
-        condensed=condensed,
-        redacted_count=redaction.count + answer_redactions,
+        transcript=transcript,
+        message_count=len(shown),
+        condensed=history is not None,
+        redacted_count=line_redactions + answer_redactions,
         message_labels=labels,
         clarifications=clarifications,
         general_replies=general,
+        message_authors={label: m.user_id for label, m in zip(labels, discussion, strict=True) if m.user_id},
     )
 
 
-def _fit(lines: list[str], budget: int) -> tuple[list[str], bool]:
-    """Keep the first message and as many of the newest as fit; say how many were left out."""
-    if estimate_tokens("\n".join(lines)) <= budget or len(lines) <= 2:
-        return lines, False
-    head, tail = lines[0], []
-    used = estimate_tokens(head) + 50
-    for line in reversed(lines[1:]):
-        cost = estimate_tokens(line) + 1
-        if used + cost > budget:
+def transcript_budget(token_budget: int, answer_tokens: int) -> int:
+    """Tokens left for the transcript once the instructions (and a schema) and the answers are counted."""
+    reserve = min(PROMPT_RESERVE, token_budget // 4)
+    return max(token_budget - reserve - answer_tokens, token_budget // 4)
+
+
+def labelled_lines(
+    labels: dict[str, str], messages: Sequence[ThreadMessage], now: float, count: Callable[[str], int], cap: int
+) -> tuple[list[Line], int]:
+    """The transcript entries, each redacted and counted; a single message over cap tokens is clipped, saying so."""
+    lines: list[Line] = []
+    redacted = 0
+    for label, message in zip(labels, messages, strict=True):
+        result = redact(format_line(label, message, now))
+        redacted += result.count
+        text, tokens = result.text, count(result.text)
+        if tokens > cap:
+            keep = max(1, len(text) * cap // tokens - 120)
+            text = f"{text[:keep]}\n[... the rest of {label} ({len(text) - keep} characters) left out: too long ...]"
+            tokens = count(text)
+        digest = hashlib.sha256(f"{message.ts}|{message.edited}|{message.model_dump_json()}".encode()).hexdigest()
+        lines.append(Line(label=label, text=text, tokens=tokens, digest=digest))
+    return lines, redacted
+
+
+def fit_transcript(
+    lines: Sequence[Line],
+    budget: int,
+    count: Callable[[str], int],
+    condense: Condenser | None,
+    recent_budget: int | None = None,
+) -> tuple[str, CondensedHistory | None]:
+    """All lines when they fit; else condensed notes on the earlier lines followed by the newest lines verbatim."""
+    if sum(line.tokens + 1 for line in lines) <= budget:
+        return "\n".join(line.text for line in lines), None
+    if condense is None:
+        raise ValueError("the transcript is over budget and no condenser was given")
+    recent: list[Line] = []
+    used = 0
+    for line in reversed(lines):
+        if recent and used + line.tokens + 1 > (recent_budget or budget // 2):
             break
-        tail.append(line)
-        used += cost
-    tail.reverse()
-    omitted = len(lines) - 1 - len(tail)
-    return [head, f"[... {omitted} earlier messages not shown to stay within the model's budget ...]", *tail], True
+        recent.append(line)
+        used += line.tokens + 1
+    recent.reverse()
+    earlier = list(lines[: len(lines) - len(recent)])
+    header = (
+        f"[Messages {earlier[0].label} to {earlier[-1].label} ({len(earlier)} messages) are too long to include: "
+        "below are notes condensed from them, with their authors and labels. "
+        f"Messages {recent[0].label} to {recent[-1].label} follow verbatim.]"
+    )
+    footer = f"[Messages {recent[0].label} to {recent[-1].label}, verbatim:]"
+    history = condense(earlier, budget - used - count(header) - count(footer) - 8)
+    return "\n".join([header, history.text, footer, *(line.text for line in recent)]), history
 
 
 def _label_answers(

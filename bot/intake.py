@@ -7,9 +7,11 @@ two whatever the queue holds; everything slow (reading the thread, the model) ru
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel
+from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.jobqueue import job_id
@@ -50,9 +52,16 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
         trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts
     ):
         return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
-    session = rt.store.get(trigger.key)
+    session, last_phase = rt.store.lookup(trigger.key)
+    if session is not None and session.phase == Phase.DONE and session.spec_markdown:
+        if trigger.source == "button":
+            return "busy"  # "Generate now" on questions whose spec is already done
+        from bot.revisions import start_revision  # local: revisions builds on this module
+
+        return start_revision(rt, trigger, "revise")  # a thread that has a spec: its next version
     if session is None or session.phase in (Phase.DONE, Phase.CANCELLED):
-        return start_session(rt, trigger, previous=session)
+        expired = session is None and last_phase in ACTIVE_PHASES | {Phase.FAILED}
+        return start_session(rt, trigger, previous=session, expired=expired)
     if session.phase == Phase.AWAITING_ANSWERS:
         if trigger.text:
             record_reply(rt, trigger.key, Reply(ts=trigger.trigger_ts, user_id=trigger.user_id, text=trigger.text))
@@ -63,7 +72,7 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     return "busy"
 
 
-def start_session(rt: Runtime, trigger: Trigger, previous: Session | None) -> Outcome:
+def start_session(rt: Runtime, trigger: Trigger, previous: Session | None, expired: bool = False) -> Outcome:
     """Create the session (or its next version), react, post the status line, enqueue the reading job."""
     fresh = Session(
         team_id=trigger.team_id,
@@ -81,15 +90,28 @@ def start_session(rt: Runtime, trigger: Trigger, previous: Session | None) -> Ou
             rt.store.transition(trigger.key, {Phase.DONE, Phase.CANCELLED}, lambda s: _replace(s, fresh))
         except TransitionRefused:
             return "busy"
-    acknowledge(rt, trigger)
-    rt.queue.enqueue(STEP_JOBS[Phase.READING], trigger.key, job_id=job_id("read", trigger.key, fresh.version, 0))
+    try:
+        acknowledge(rt, trigger, expired)
+    except SlackApiError:
+        # Slack refused (not in channel, archived, missing scope): undo, so a retry after the fix
+        # starts cleanly, and let the listener tell the person what to do.
+        if previous is None:
+            rt.store.delete(trigger.key)
+        rt.store.release_trigger(trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts)
+        raise
+    rt.queue.enqueue(
+        STEP_JOBS[Phase.READING], trigger.key, job_id=job_id("read", trigger.key, fresh.version, fresh.instance)
+    )
     return "started"
 
 
-def acknowledge(rt: Runtime, trigger: Trigger) -> None:
+def acknowledge(rt: Runtime, trigger: Trigger, expired: bool = False) -> None:
     """Show at once that the bot is on it: :eyes: on the triggering message and a status line."""
     rt.slack.react(trigger.channel_id, trigger.trigger_ts, "eyes")
-    status_ts = rt.slack.post(trigger.channel_id, trigger.thread_ts, messages.status_reading())
+    text = messages.status_reading()
+    if expired:
+        text = messages.expired_restart() + "\n" + text
+    status_ts = rt.slack.post(trigger.channel_id, trigger.thread_ts, text)
     rt.store.update(trigger.key, lambda s: setattr(s, "status_ts", status_ts))
 
 
@@ -100,7 +122,7 @@ def request_write(rt: Runtime, key: str, user_id: str) -> Outcome:
     except TransitionRefused as refused:
         log.info("write not requested", extra={"phase": str(refused)})
         return "busy"
-    rt.queue.enqueue(STEP_JOBS[Phase.WRITING], key, job_id=job_id("write", key, session.version, 0))
+    rt.queue.enqueue(STEP_JOBS[Phase.WRITING], key, job_id=job_id("write", key, session.version, session.instance))
     return "write_requested"
 
 
@@ -138,7 +160,9 @@ def cancel(rt: Runtime, key: str, user_id: str) -> Outcome:
 
 def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
     """Record a human reply after the questions as an answer and enqueue a recount."""
-    session = rt.store.get(key)
+    session, last_phase = rt.store.lookup(key)
+    if session is None and last_phase in ACTIVE_PHASES | {Phase.FAILED}:
+        return tell_expired(rt, key, reply)
     # While reading, the questions may be being posted this very moment: keep the reply, and let the
     # count decide later (by the questions' ts) whether it answers them.
     if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS):
@@ -146,8 +170,17 @@ def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
     if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
         return "ignored"  # part of the discussion, not an answer (an edit of an older message)
     rt.store.record_reply(key, reply)
-    rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, reply.ts, int(reply.edited)))
+    rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, reply.ts, uuid.uuid4().hex[:8]))
     return "started"
+
+
+def tell_expired(rt: Runtime, key: str, reply: Reply) -> Outcome:
+    """Say once, in the thread, that its session expired and how to start again."""
+    _, team_id, channel_id, thread_ts = key.rsplit(":", 3)
+    rt.store.forget_history(key)
+    days = max(1, rt.settings.techspec_session_ttl_seconds // 86400)
+    rt.slack.post(channel_id, thread_ts, messages.expired_notice(days))
+    return "ignored"
 
 
 def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
@@ -156,7 +189,7 @@ def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
     if session is None or session.phase not in ACTIVE_PHASES:
         return "ignored"
     if rt.store.remove_reply(key, ts):
-        rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, ts, "deleted"))
+        rt.queue.enqueue("bot.jobs.refresh_answers", key, job_id=job_id("recount", key, ts, uuid.uuid4().hex[:8]))
     return "started"
 
 

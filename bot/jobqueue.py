@@ -33,6 +33,9 @@ class JobQueue:
         """Enqueue func(*args) once under job_id; False when that job is already queued or running."""
         options: dict[str, Any] = {
             "job_id": job_id,
+            # RQ logs a job's description at INFO; by default that is the call with its arguments,
+            # which for commands include people's text and the response_url. The id says enough.
+            "description": f"{func.rsplit('.', 1)[-1]} {job_id}",
             "unique": True,
             "result_ttl": 300,
             "failure_ttl": 7 * 24 * 3600,

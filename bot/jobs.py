@@ -17,11 +17,14 @@ from slack_sdk.errors import SlackApiError
 from bot import messages
 from bot.answers import AnswerSheet, match_answers
 from bot.clarify import clarify
+from bot.discussion import Discussion
 from bot.errors import TechspecError
+from bot.followups import announce_replacements, schedule_reminder
 from bot.intake import Trigger, handle_trigger, request_write
 from bot.jobqueue import job_id
 from bot.logs import timed_step
-from bot.models import Reply
+from bot.models import Reply, SpecSummary
+from bot.results import announce_result
 from bot.runtime import Runtime, current_runtime
 from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
 from bot.slack_api import as_access_error
@@ -39,8 +42,12 @@ def run_session(key: str) -> None:
         if session is None:
             return
         thread = load_thread(rt, session)
+        if not thread.has_discussion():
+            raise TechspecError("empty thread", user_message=messages.NOTHING_TO_READ)
         if session.status_ts:
-            rt.slack.update(session.channel_id, session.status_ts, messages.status_reading(thread.human_count))
+            rt.slack.update(
+                session.channel_id, session.status_ts, messages.status_reading(thread.human_count, session.phrases)
+            )
         discussion = thread.discussion(rt, session, AnswerSheet(answers={}, general=[]))
         outcome = clarify(discussion, rt.model, rt.prompts, MAX_QUESTIONS)
         if outcome.clear:
@@ -48,17 +55,18 @@ def run_session(key: str) -> None:
                 key, {Phase.READING}, lambda s: _start_writing(s, outcome.title, outcome.language)
             )
             _set_status(rt, session, messages.status_clear())
-            _write(rt, session)
+            _write(rt, session, discussion)  # no answers to add: reuse this reading of the thread
             return
         if session.questions_ts is None:
             ts = rt.slack.post(
                 session.channel_id,
                 session.thread_ts,
                 messages.questions_text(outcome.questions),
-                messages.questions_blocks(outcome.title, outcome.questions, key),
+                messages.questions_blocks(outcome.title, outcome.questions, key, outcome.phrases),
             )
             session = rt.store.update(key, lambda s: _save_questions(s, outcome, ts))
         session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+        schedule_reminder(rt, session)
         # Replies that arrived while the questions were being posted are counted now.
         refresh_answers(key)
 
@@ -79,7 +87,8 @@ def refresh_answers(key: str) -> None:
         return
     sheet = match_answers(session.questions, answers_recorded(rt, session))
     answered, total = len(sheet.answered()), len(session.questions)
-    _set_status(rt, session, messages.status_waiting(answered, total))
+    announce_replacements(rt, session, sheet)
+    _set_status(rt, session, messages.status_waiting(answered, total, session.phrases))
     if total and answered >= total:
         rt.queue.enqueue(
             "bot.jobs.auto_write",
@@ -130,17 +139,21 @@ def _start_or_explain(rt: Runtime, trigger: Trigger, response_url: str) -> None:
         rt.slack.respond(response_url, as_access_error(exc).user_message)
 
 
-def _write(rt: Runtime, session: Session) -> None:
-    _set_status(rt, session, messages.status_writing())
+def _write(rt: Runtime, session: Session, discussion: Discussion | None = None) -> None:
+    _set_status(rt, session, messages.status_writing(session.phrases))
     if session.spec_markdown is None:
-        composed = compose_spec(rt, session)
-        session = rt.store.update(session.key, lambda s: _save_spec(s, composed.markdown, composed.comment))
+        composed = compose_spec(rt, session, discussion)
+        session = rt.store.update(
+            session.key, lambda s: _save_spec(s, composed.markdown, composed.comment, composed.summary)
+        )
+        session = rt.store.update(session.key, lambda s: setattr(s, "redacted_count", composed.redacted_count))
     session = deliver_spec(rt, session)
     session = rt.store.transition(session.key, {Phase.WRITING}, lambda s: setattr(s, "phase", Phase.DONE))
     rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")
     rt.slack.react(session.channel_id, session.trigger_ts, "white_check_mark")
     link = rt.slack.permalink(session.channel_id, session.share_ts) if session.share_ts else None
-    _set_status(rt, session, messages.status_done(session.version, link))
+    _set_status(rt, session, messages.status_done(session.version, link, session.phrases, session.redacted_count))
+    announce_result(rt, session, link)
 
 
 @contextmanager
@@ -216,8 +229,10 @@ def _save_questions(session: Session, outcome: Any, ts: str) -> None:
     session.questions_ts = ts
     session.title = outcome.title
     session.language = outcome.language
+    session.phrases = outcome.phrases
 
 
-def _save_spec(session: Session, markdown: str, comment: str) -> None:
+def _save_spec(session: Session, markdown: str, comment: str, summary: SpecSummary | None = None) -> None:
     session.spec_markdown = markdown
     session.spec_comment = comment
+    session.spec_summary = summary

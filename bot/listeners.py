@@ -18,9 +18,11 @@ from bot.jobqueue import job_id
 from bot.routing import button_trigger, mention_trigger, route_message, shortcut_trigger
 from bot.runtime import Runtime
 from bot.slack_api import as_access_error
+from bot.ui_listeners import register_ui
 
 log = logging.getLogger(__name__)
 STORAGE_DOWN = ":hourglass: I can't reach my storage right now, so I can't start. Please try again in a minute."
+UNEXPECTED = ":warning: Something went wrong on my side and I couldn't start. Please try again in a minute."
 BUSY_BUTTON = "That's already under way (or finished); there's nothing more to do."
 
 
@@ -36,6 +38,9 @@ def guarded(rt: Runtime, trigger: Trigger | None, action: Callable[[], Outcome],
     except SlackApiError as exc:
         log.warning("slack refused a call while handling a request", extra={"error": str(exc)[:200]})
         _tell(rt, trigger, respond, as_access_error(exc).user_message)
+    except Exception:  # noqa: BLE001 - a listener must never crash the process or go silent
+        log.exception("unexpected error while handling a request")
+        _tell(rt, trigger, respond, UNEXPECTED)
 
 
 def _tell(rt: Runtime, trigger: Trigger | None, respond: Respond | None, text: str) -> None:
@@ -48,6 +53,13 @@ def _tell(rt: Runtime, trigger: Trigger | None, respond: Respond | None, text: s
         log.exception("could not tell the person what went wrong")
 
 
+def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
+    """Queue a `/techspec <link | words>` for the worker (membership checks and reads happen there)."""
+    payload = {k: body.get(k) for k in ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")}
+    rt.queue.enqueue("bot.jobs.start_from_command", payload, job_id=job_id("command", str(body.get("trigger_id"))))
+    return "started"
+
+
 def register(app: App, rt: Runtime) -> None:
     """Wire every event, command, shortcut and action to its listener."""
 
@@ -58,13 +70,12 @@ def register(app: App, rt: Runtime) -> None:
     def on_message(event: dict[str, Any], context: BoltContext) -> None:
         guarded(rt, None, lambda: route_message(rt, event, context.team_id or "", context.bot_user_id), None)
 
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         if is_help(body.get("text", "")):
             ack(text=messages.HELP_TEXT, response_type="ephemeral")
             return
         ack(text=":eyes: On it: I'll post in the thread.", response_type="ephemeral")
-        payload = {k: body.get(k) for k in ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")}
-        rt.queue.enqueue("bot.jobs.start_from_command", payload, job_id=job_id("command", str(body.get("trigger_id"))))
+        guarded(rt, None, lambda: enqueue_command(rt, body), respond)
 
     def on_shortcut(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -91,5 +102,6 @@ def register(app: App, rt: Runtime) -> None:
     app.shortcut("techspec")(on_shortcut)
     app.action(messages.GENERATE_ACTION)(on_generate)
     app.action(messages.CANCEL_ACTION)(on_cancel)
+    register_ui(app, rt, guarded)  # the form, Revise/Regenerate, the App Home (before the catch-alls)
     app.event(re.compile(".*"))(ignore)
     app.action(re.compile(".*"))(ignore)

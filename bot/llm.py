@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import openai
@@ -14,6 +16,12 @@ from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+
+
+@lru_cache(maxsize=32)
+def strict_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema of a model-output class, built once per process (it never changes)."""
+    return to_strict_json_schema(schema)
 
 
 class Usage(BaseModel):
@@ -47,7 +55,7 @@ class ModelClient:
         """The schema to embed in the prompt when the endpoint cannot enforce it (json_object mode)."""
         if self.structured_mode == "json_schema":
             return None
-        return json.dumps(to_strict_json_schema(schema), indent=1)
+        return json.dumps(strict_schema(schema), indent=1)
 
     def structured(self, schema: type[T], system: str, user: str, repair_prompt: str) -> T:
         """Ask for one object of schema; on invalid output ask once more with repair_prompt ({problem})."""
@@ -67,7 +75,13 @@ class ModelClient:
 
     def _attempt(self, schema: type[BaseModel], messages: list[dict[str, Any]]) -> tuple[str, str | None]:
         """One call; returns (content, None) when it validates, else (content, what was wrong)."""
+        started = time.perf_counter()
         response = self._call(schema, messages)
+        # One line per call, so operators (and the long-thread measurement) can tell model time from ours.
+        log.info(
+            "model call",
+            extra={"schema": schema.__name__, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+        )
         choice = response.choices[0]
         self._record_usage(response)
         if getattr(choice.message, "refusal", None):
@@ -89,7 +103,7 @@ class ModelClient:
         if self.structured_mode == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
-                "json_schema": {"name": schema.__name__, "schema": to_strict_json_schema(schema), "strict": True},
+                "json_schema": {"name": schema.__name__, "schema": strict_schema(schema), "strict": True},
             }
         else:
             response_format = {"type": "json_object"}

@@ -15,6 +15,7 @@ class Question(BaseModel):
     text: str
     why: str = ""
     recommended_answer: str | None = None
+    experts: list[str] = []  # user ids of people in the thread who raised the point (mentioned)
 
 
 class Reply(BaseModel):
@@ -24,3 +25,15 @@ class Reply(BaseModel):
     user_id: str
     text: str
     edited: bool = False
+    answers: dict[int, str] | None = None  # answers already split by question (the answers form)
+
+
+class SpecSummary(BaseModel):
+    """What the summary posted with a spec says: its overview, sizes, and who answered."""
+
+    title: str
+    overview: str
+    requirements: int
+    risks: int
+    open_questions: int
+    answered_by: list[str] = []

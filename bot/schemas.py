@@ -58,6 +58,26 @@ class DraftQuestion(Strict):
     question: str
     why_it_matters: str
     recommended_answer: str | None
+    # Transcript labels ("M3") of the messages that raised the point: their authors are named as the
+    # people who would know. Labels, not user ids, so the model can only point at people in the thread.
+    raised_in: list[str] | None
+
+
+class UiPhrases(Strict):
+    """The bot's fixed wording translated into the thread's language (None for English threads)."""
+
+    reading: str
+    waiting_for_answers: str
+    answered: str
+    when_ready: str
+    writing: str
+    done: str
+    questions_header: str
+    intro: str
+    how_to_answer: str
+    answer_in_form: str
+    generate_now: str
+    cancel: str
 
 
 class ClarifyResult(Strict):
@@ -67,6 +87,8 @@ class ClarifyResult(Strict):
     title: str
     language: str
     questions: list[DraftQuestion]
+    # Sent as required-and-nullable in the strict schema; a default keeps older scripted answers valid.
+    ui_phrases: UiPhrases | None = None
 
 
 # ---------------------------------------------------------------- step 2: write
@@ -259,3 +281,46 @@ class TechnicalSpecDraft(Strict):
     risks: list[Risk]
     open_questions: list[Sourced]
     references: list[str]
+
+
+# ---------------------------------------------------------------- long threads: condensing
+
+
+class CondensedNote(Strict):
+    """One point of a condensed stretch of the thread, with who said it and where."""
+
+    text: str
+    authors: list[str]
+    sources: list[str]
+
+
+class CondensedNotes(Strict):
+    """What a stretch of the thread settled, required and left open."""
+
+    decisions: list[CondensedNote]
+    constraints: list[CondensedNote]
+    open_questions: list[CondensedNote]
+
+
+# ---------------------------------------------------------------- checklist repair
+
+
+class SpecRepair(Strict):
+    """A checklist repair: the sections the model rewrote, null for every section it leaves as it was."""
+
+    title: str | None
+    overview: str | None
+    system_context: SystemContext | None
+    functional_requirements: list[Sourced] | None
+    non_functional: NonFunctionalRequirements | None
+    architecture: Architecture | None
+    api_contracts: list[ApiContract] | None
+    data_model: list[DataEntity] | None
+    dependencies: Dependencies | None
+    component_changes: list[ComponentChange] | None
+    migration: MigrationStrategy | None
+    error_handling: list[ErrorCase] | None
+    testing: TestingStrategy | None
+    risks: list[Risk] | None
+    open_questions: list[Sourced] | None
+    references: list[str] | None

@@ -19,7 +19,8 @@ from typing import cast
 import redis
 from pydantic import BaseModel, Field
 
-from bot.models import Question, Reply
+from bot.models import Question, Reply, SpecSummary
+from bot.schemas import UiPhrases
 
 PREFIX = "techspec"
 
@@ -52,6 +53,7 @@ class Session(BaseModel):
     questions_ts: str | None = None
     title: str = ""
     language: str = "English"
+    phrases: UiPhrases | None = None
     questions: list[Question] = Field(default_factory=list)
     write_requested_by: str | None = None
     failure: str | None = None
@@ -60,10 +62,28 @@ class Session(BaseModel):
     spec_comment: str = ""
     file_id: str | None = None
     upload_completed: bool = False
+    redacted_count: int = 0
     share_ts: str | None = None
     pinned: bool = False
+    # Results and revisions (a version n+1 keeps what it needs of version n).
+    spec_summary: SpecSummary | None = None
+    summary_ts: str | None = None
+    changes_posted: bool = False
+    revising: bool = False  # read only what was said since revision_base_ts, with the previous spec
+    revision_base_ts: str | None = None
+    previous_spec_markdown: str | None = None
+    previous_share_ts: str | None = None
+    previous_unpinned: bool = False
+    # A long thread's condensed earlier part, reused by the write step (keyed by those messages).
+    condensed_key: str | None = None
+    condensed_notes: str | None = None
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
+
+    @property
+    def instance(self) -> int:
+        """Distinguishes this session from an earlier one in the same thread (job ids include it)."""
+        return int(self.created_at * 1000)
 
     @property
     def key(self) -> str:
@@ -84,6 +104,15 @@ def replies_key(session_key_: str) -> str:
 def trigger_key(channel_id: str, message_ts: str) -> str:
     """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries)."""
     return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
+
+
+def history_key(session_key_: str) -> str:
+    """Key remembering a session's last phase for a while after the session itself expired."""
+    return session_key_.replace(":session:", ":history:", 1)
+
+
+# How long after a session expires a reply or mention in its thread is still told so.
+HISTORY_GRACE_SECONDS = 30 * 24 * 3600
 
 
 def lock_key(session_key_: str) -> str:
@@ -109,7 +138,24 @@ class SessionStore:
 
     def create(self, session: Session) -> bool:
         """Store a new session unless one exists; True when this call created it."""
-        return bool(self.redis.set(session.key, session.model_dump_json(), nx=True, ex=self.ttl))
+        created = bool(self.redis.set(session.key, session.model_dump_json(), nx=True, ex=self.ttl))
+        if created:
+            self.redis.set(history_key(session.key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+        return created
+
+    def lookup(self, key: str) -> tuple[Session | None, Phase | None]:
+        """The session (None if absent or expired) and the last phase it had, in one round trip."""
+        raw, last = cast(list[bytes | None], self.redis.mget([key, history_key(key)]))
+        session = Session.model_validate_json(raw) if raw else None
+        return session, Phase(last.decode()) if last else None
+
+    def forget_history(self, key: str) -> None:
+        """Drop the expired-session marker (once people have been told)."""
+        self.redis.delete(history_key(key))
+
+    def delete(self, key: str) -> None:
+        """Remove a session that never got going (its start could not be shown in Slack)."""
+        self.redis.delete(key, history_key(key), replies_key(key))
 
     def transition(
         self,
@@ -134,6 +180,7 @@ class SessionStore:
                     pipe.multi()
                     pipe.set(key, session.model_dump_json(), ex=self.ttl)
                     pipe.expire(replies_key(key), self.ttl)
+                    pipe.set(history_key(key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
                     pipe.execute()
                     return session
                 except redis.WatchError:

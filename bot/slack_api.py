@@ -164,6 +164,21 @@ class SlackGateway:
             )
         return names
 
+    def file_text(self, url: str, size_limit: int) -> str | None:
+        """The text of a file from its url_private (bot token), or None if too big, binary or unreadable."""
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.client.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - url_private from Slack
+                data = response.read(size_limit + 1)
+        except (OSError, ValueError) as exc:
+            log.warning("file download failed", extra={"error_type": type(exc).__name__})
+            return None
+        if len(data) > size_limit or b"\x00" in data:
+            return None
+        text = data.decode("utf-8", errors="replace")
+        # Slack answers an expired or unauthorised url_private with its HTML login page, not an error.
+        return None if text.lstrip().lower().startswith(("<!doctype html", "<html")) else text
+
     def is_member(self, channel: str, user: str) -> bool:
         """True when user is a member of channel (paging through conversations.members)."""
         try:
@@ -215,14 +230,16 @@ class SlackGateway:
     def wait_for_share(self, file_id: str, channel: str, timeout: float) -> str | None:
         """Poll files.info with backoff until the share appears; None when it did not within timeout."""
         # Sharing completes asynchronously after completeUploadExternal; its response has no shares yet.
+        # Gentle backoff from a short first wait: the share usually lands within a second, and each
+        # doubling past it is time the person waits for nothing (files.info allows 100+ calls a minute).
         deadline = time.monotonic() + timeout
-        delay = 0.2
+        delay = 0.1
         while True:
             share_ts = self.file_share_ts(file_id, channel)
             if share_ts or time.monotonic() >= deadline:
                 return share_ts
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 3.0)
+            delay = min(delay * 1.5, 3.0)
 
     def pin(self, channel: str, ts: str) -> None:
         """Pin a message, treating 'already pinned' as success."""
@@ -231,6 +248,22 @@ class SlackGateway:
         except SlackApiError as exc:
             if slack_error_code(exc) != "already_pinned":
                 raise
+
+    def unpin(self, channel: str, ts: str) -> None:
+        """Unpin a message, treating 'not pinned' or 'gone' as success."""
+        try:
+            self.client.pins_remove(channel=channel, timestamp=ts)
+        except SlackApiError as exc:
+            if slack_error_code(exc) not in ("no_pin", "message_not_found", "not_pinned"):
+                raise
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Open a modal for the person who clicked (the trigger_id is valid for 3 s, once); return its id."""
+        return str(self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"])
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish a person's App Home tab."""
+        self.client.views_publish(user_id=user_id, view=view)
 
     def channel_name(self, channel: str) -> str:
         """The channel's name (its id when Slack won't say)."""

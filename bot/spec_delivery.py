@@ -13,13 +13,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.answers import match_answers
+from bot.checklist import template_sections
 from bot.discussion import Discussion
+from bot.models import SpecSummary
 from bot.permalinks import build_permalink
 from bot.render import Clarification, RenderContext, make_document_environment, render_spec
 from bot.runtime import Runtime
 from bot.sessions import Session
 from bot.thread_reader import load_thread
-from bot.writer import write_spec
+from bot.writer import write_checked_spec
 
 log = logging.getLogger(__name__)
 SPEC_FILENAME = "TECHNICAL_SPEC.md"
@@ -31,15 +33,33 @@ class ComposedSpec:
 
     markdown: str
     comment: str
+    summary: SpecSummary | None = None
+    redacted_count: int = 0
 
 
-def compose_spec(rt: Runtime, session: Session) -> ComposedSpec:
-    """Read the thread again, write the spec with the answers so far, and render it."""
-    thread = load_thread(rt, session)
-    replies = thread.replies_after(session.questions_ts, rt.store.replies(session.key))
-    sheet = match_answers(session.questions, replies)
-    discussion = thread.discussion(rt, session, sheet)
-    spec = write_spec(discussion, session.language, rt.model, rt.prompts)
+def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = None) -> ComposedSpec:
+    """Read the thread again, write the spec with the answers so far, and render it.
+
+    A caller that has just built the discussion of this thread with no answers (the thread was clear)
+    passes it in, so a long thread is not read, redacted and condensed a second time.
+    """
+    if discussion is None:
+        thread = load_thread(rt, session)
+        replies = thread.replies_after(session.questions_ts, rt.store.replies(session.key))
+        sheet = match_answers(session.questions, replies)
+        discussion = thread.discussion(rt, session, sheet)
+    else:
+        sheet = match_answers(session.questions, [])
+    documents = _documents(rt.settings.techspec_templates_dir)
+    written = write_checked_spec(
+        discussion,
+        session.language,
+        rt.model,
+        rt.prompts,
+        sections=template_sections(documents),  # check only what the (overridable) template renders
+        repair_rounds=rt.settings.techspec_checklist_repair_rounds,
+    )
+    spec = written.spec
     context = RenderContext(
         version=session.version,
         generated_at=datetime.now(UTC),
@@ -53,15 +73,26 @@ def compose_spec(rt: Runtime, session: Session) -> ComposedSpec:
         condensed_history=discussion.condensed,
         redacted_count=discussion.redacted_count,
     )
-    markdown = render_spec(spec, context, _documents(rt.settings.techspec_templates_dir))
+    markdown = render_spec(spec, context, documents)
     answered_by = list(dict.fromkeys(a.user_id for a in sheet.answers.values()))
     counts = {
         "requirements": len(spec.functional_requirements),
         "risks": len(spec.risks),
         "open_questions": len(spec.open_questions),
     }
-    comment = messages.spec_comment(spec.title, spec.overview, counts, answered_by, session.version)
-    return ComposedSpec(markdown=markdown, comment=comment)
+    needs_human = [r.title for r in written.needs_human]
+    comment = messages.spec_comment(
+        spec.title, spec.overview, counts, answered_by, session.version, needs_human=needs_human
+    )
+    summary = SpecSummary(
+        title=spec.title,
+        overview=spec.overview,
+        requirements=counts["requirements"],
+        risks=counts["risks"],
+        open_questions=counts["open_questions"],
+        answered_by=answered_by,
+    )
+    return ComposedSpec(markdown=markdown, comment=comment, summary=summary, redacted_count=discussion.redacted_count)
 
 
 def deliver_spec(rt: Runtime, session: Session) -> Session:
@@ -116,4 +147,8 @@ def _source_links(rt: Runtime, session: Session, discussion: Discussion) -> dict
     for item in [*discussion.clarifications, *discussion.general_replies]:
         if item.label and item.reply_ts:
             links[item.label] = _link(rt, session, item.reply_ts)
+    if session.questions_ts:
+        # [Q3] cites clarifying question 3: it links to the one message that asked the questions.
+        for question in discussion.clarifications:
+            links[f"Q{question.number}"] = _link(rt, session, session.questions_ts)
     return links

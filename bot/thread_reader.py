@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from bot.answers import AnswerSheet
-from bot.discussion import Discussion, build_discussion
+from bot.condense import CondensedHistory, Line, condense_history, history_from_notes
+from bot.discussion import PROMPT_RESERVE, Condenser, Discussion, RevisionContext, build_discussion
 from bot.models import Reply
 from bot.runtime import Runtime
+from bot.schemas import CondensedNotes
 from bot.sessions import Session
-from bot.transcript import ThreadMessage, mentioned_user_ids, plain_text, to_thread_messages
+from bot.tokens import token_counter
+from bot.transcript import ThreadMessage, mentioned_user_ids, plain_text, readable_files, to_thread_messages
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +33,17 @@ class LoadedThread:
     def human_count(self) -> int:
         """How many messages people (not this bot) wrote."""
         return sum(1 for m in self.messages if not m.is_bot)
+
+    def has_discussion(self) -> bool:
+        """True when people wrote something besides mentioning the bot (text or files)."""
+        bot_name = self.names.get(self.bot_user_id, "")
+        for message in self.messages:
+            if message.is_bot:
+                continue
+            text = message.text.replace(f"@{bot_name}", "") if bot_name else message.text
+            if text.replace(f"@{self.bot_user_id}", "").strip() or message.files:
+                return True
+        return False
 
     def replies_after(self, questions_ts: str | None, recorded: list[Reply]) -> list[Reply]:
         """Answers: recorded replies, refreshed with the thread's current text, plus any the events missed."""
@@ -44,13 +62,19 @@ class LoadedThread:
 
     def discussion(self, rt: Runtime, session: Session, sheet: AnswerSheet) -> Discussion:
         """The labelled, redacted, budgeted discussion for the model."""
-        return build_discussion(
-            self.messages,
-            questions=session.questions,
-            questions_ts=session.questions_ts,
-            sheet=sheet,
-            names=self.names,
-            token_budget=rt.settings.techspec_prompt_token_budget,
+        return _with_revision(
+            session,
+            build_discussion(
+                self.messages,
+                questions=session.questions,
+                questions_ts=session.questions_ts,
+                sheet=sheet,
+                names=self.names,
+                token_budget=rt.settings.prompt_token_budget(),
+                count=token_counter(rt.settings.openai_model).count,
+                condense=_condenser(rt, session),
+                since_ts=session.revision_base_ts if session.revising else None,
+            ),
         )
 
 
@@ -59,5 +83,79 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
     raw = rt.slack.read_thread(session.channel_id, session.thread_ts)
     identity = rt.slack.identity()
     names = rt.users.names(mentioned_user_ids(raw))
-    messages = to_thread_messages(raw, names, bot_user_id=identity.user_id, bot_id=identity.bot_id)
+    limit = rt.settings.techspec_file_text_limit_bytes
+    file_texts = _file_texts(rt, raw, limit)
+    messages = to_thread_messages(
+        raw,
+        names,
+        bot_user_id=identity.user_id,
+        bot_id=identity.bot_id,
+        file_texts=file_texts,
+        file_size_limit=limit,
+    )
+    if messages and messages[0].is_bot and messages[0].ts == session.thread_ts:
+        # `/techspec <words>` threads start with our post of the person's words: that is discussion.
+        author = names.get(session.requested_by) or rt.users.names([session.requested_by]).get(session.requested_by)
+        messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author or session.requested_by})
     return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id)
+
+
+def _with_revision(session: Session, discussion: Discussion) -> Discussion:
+    if session.revising and session.previous_spec_markdown:
+        discussion.revision = RevisionContext(
+            version=session.version - 1,
+            title=session.title or "Technical specification",
+            language=session.language,
+            spec_markdown=session.previous_spec_markdown,
+        )
+    return discussion
+
+
+def _file_texts(rt: Runtime, raw: list[dict[str, Any]], limit: int) -> dict[str, str]:
+    """Download the small text files and snippets attached to the thread: file id -> text."""
+    texts: dict[str, str] = {}
+    budget = limit * 8  # per thread, so a thread of pasted logs cannot make reading it slow
+    for file in readable_files(raw, limit) if limit else []:
+        if budget <= 0:
+            break
+        text = rt.slack.file_text(str(file["url_private"]), limit)
+        if text is not None:
+            texts[str(file["id"])] = text
+            budget -= len(text.encode())
+    return texts
+
+
+def _condenser(rt: Runtime, session: Session) -> Condenser:
+    """Condense with the model; notes made by the clarify step are reused by the write step."""
+    settings = rt.settings
+    count = token_counter(settings.openai_model).count
+    chunk_budget = settings.prompt_token_budget() - min(PROMPT_RESERVE, settings.prompt_token_budget() // 4)
+
+    def condense(lines: list[Line], notes_budget: int) -> CondensedHistory:
+        key = hashlib.sha256("|".join([settings.openai_model, *(line.digest for line in lines)]).encode()).hexdigest()
+        stored = rt.store.get(session.key)
+        if stored is not None and stored.condensed_key == key and stored.condensed_notes:
+            notes = CondensedNotes.model_validate_json(stored.condensed_notes)
+            return history_from_notes(notes, lines, notes_budget, count)
+        history = condense_history(
+            lines,
+            model=rt.model,
+            prompts=rt.prompts,
+            count=count,
+            chunk_budget=chunk_budget,
+            notes_budget=notes_budget,
+            max_chunks=settings.techspec_condense_max_chunks,
+        )
+        log.info(
+            "thread condensed",
+            extra={"messages": len(lines), "chunk_calls": history.chunk_calls, "merge_calls": history.merge_calls},
+        )
+        rt.store.update(session.key, lambda s: _keep_notes(s, key, history.notes))
+        return history
+
+    return condense
+
+
+def _keep_notes(session: Session, key: str, notes: CondensedNotes) -> None:
+    session.condensed_key = key
+    session.condensed_notes = notes.model_dump_json()

@@ -12,7 +12,9 @@ from pydantic import BaseModel
 # Slack's markup: <@U123>, <@U123|name>, <#C123|name>, <!here>, <!subteam^S1|@team>, <url|label>, <url>
 _ANGLE = re.compile(r"<([^<>]+)>")
 _SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
-# Messages that are not people talking: joins, topic changes, pins and the like.
+# Messages that are not people talking: joins, topic changes, pins and the like. A deleted root
+# that still has replies comes back from conversations.replies as a "tombstone"; other deleted
+# messages are simply absent.
 _NOISE_SUBTYPES = frozenset(
     {
         "channel_join",
@@ -25,8 +27,57 @@ _NOISE_SUBTYPES = frozenset(
         "group_join",
         "group_leave",
         "reminder_add",
+        "tombstone",
+        "message_deleted",
     }
 )
+# Files whose text is worth reading: Slack's snippet filetypes and plain-text formats.
+_TEXT_FILETYPES = frozenset(
+    {
+        "text",
+        "markdown",
+        "post",
+        "csv",
+        "json",
+        "yaml",
+        "xml",
+        "sql",
+        "python",
+        "javascript",
+        "typescript",
+        "go",
+        "java",
+        "kotlin",
+        "rust",
+        "ruby",
+        "php",
+        "shell",
+        "bash",
+        "c",
+        "cpp",
+        "csharp",
+        "swift",
+        "scala",
+        "diff",
+        "dockerfile",
+        "toml",
+        "ini",
+        "html",
+        "css",
+        "protobuf",
+        "terraform",
+        "graphql",
+    }
+)
+
+
+class Attachment(BaseModel):
+    """A file attached to a message: its name and type, and its text when it is small text."""
+
+    name: str
+    kind: str
+    text: str | None = None
+    note: str | None = None
 
 
 class ThreadMessage(BaseModel):
@@ -37,7 +88,8 @@ class ThreadMessage(BaseModel):
     author: str
     text: str
     is_bot: bool
-    files: list[str] = []
+    edited: bool = False
+    files: list[Attachment] = []
 
 
 def plain_text(text: str, names: Mapping[str, str]) -> str:
@@ -65,13 +117,47 @@ def plain_text(text: str, names: Mapping[str, str]) -> str:
     return html.unescape(_ANGLE.sub(replace, text))
 
 
-def describe_files(files: list[dict[str, Any]]) -> list[str]:
-    """One short line per attached file: its name and type."""
+def is_text_file(file: Mapping[str, Any]) -> bool:
+    """True for snippets and plain-text files whose content the transcript should include."""
+    mimetype = str(file.get("mimetype") or "")
+    return (
+        file.get("mode") == "snippet"
+        or str(file.get("filetype") or "") in _TEXT_FILETYPES
+        or mimetype.startswith("text/")
+        or mimetype in ("application/json", "application/x-yaml", "application/xml")
+    )
+
+
+def readable_files(raw_messages: list[dict[str, Any]], size_limit: int) -> list[dict[str, Any]]:
+    """The attached text files small enough to download (each once), for the reader to fetch."""
+    seen: set[str] = set()
+    found = []
+    for message in raw_messages:
+        for file in message.get("files") or []:
+            file_id = str(file.get("id") or "")
+            if not file_id or file_id in seen or not file.get("url_private") or not is_text_file(file):
+                continue
+            if int(file.get("size") or 0) <= size_limit:
+                seen.add(file_id)
+                found.append(file)
+    return found
+
+
+def describe_files(
+    files: list[dict[str, Any]], texts: Mapping[str, str], size_limit: int | None = None
+) -> list[Attachment]:
+    """One Attachment per file: name and type, plus its text when it was downloaded."""
     described = []
     for file in files:
-        name = file.get("name") or file.get("title") or "file"
-        kind = file.get("pretty_type") or file.get("filetype") or file.get("mimetype") or "file"
-        described.append(f"{name} ({kind})")
+        name = str(file.get("name") or file.get("title") or "file")
+        kind = str(file.get("pretty_type") or file.get("filetype") or file.get("mimetype") or "file")
+        text = texts.get(str(file.get("id") or ""))
+        note = None
+        if text is None and is_text_file(file) and size_limit is not None and int(file.get("size") or 0) > size_limit:
+            note = f"not included: larger than {size_limit // 1000} KB"
+        if file.get("mode") == "tombstone" or file.get("hidden_by_limit"):
+            note = "no longer available"
+        described.append(Attachment(name=name, kind=kind, text=text, note=note))
     return described
 
 
@@ -81,6 +167,8 @@ def to_thread_messages(
     *,
     bot_user_id: str | None,
     bot_id: str | None,
+    file_texts: Mapping[str, str] | None = None,
+    file_size_limit: int | None = None,
 ) -> list[ThreadMessage]:
     """Convert conversations.replies messages to ThreadMessages, dropping channel noise and duplicates."""
     seen: set[str] = set()
@@ -100,12 +188,25 @@ def to_thread_messages(
                 ts=ts,
                 user_id=user_id,
                 author=author,
-                text=plain_text(str(message.get("text", "")), names),
+                text=plain_text(_message_text(message), names),
                 is_bot=is_bot,
-                files=describe_files(message.get("files") or []),
+                edited=bool(message.get("edited")),
+                files=describe_files(message.get("files") or [], file_texts or {}, file_size_limit),
             )
         )
     return result
+
+
+def _message_text(message: Mapping[str, Any]) -> str:
+    """The message's text plus the text of legacy attachments (how other bots and integrations post)."""
+    parts = [str(message.get("text") or "")]
+    for attachment in message.get("attachments") or []:
+        if not isinstance(attachment, Mapping):
+            continue
+        body = attachment.get("text") or attachment.get("fallback") or ""
+        title = attachment.get("title") or attachment.get("pretext") or ""
+        parts.extend(str(part) for part in (title, body) if part)
+    return "\n".join(part for part in parts if part)
 
 
 def mentioned_user_ids(raw_messages: list[dict[str, Any]]) -> set[str]:
@@ -131,8 +232,20 @@ def relative_age(ts: str, now: float) -> str:
 
 
 def format_line(label: str, message: ThreadMessage, now: float) -> str:
-    """One transcript entry: '[M3] Ana (2 h ago): text', files listed after the text."""
+    """One transcript entry: '[M3] Ana (2 h ago): text', files listed (and small text files quoted) after it."""
     body = message.text.strip() or "(no text)"
-    if message.files:
-        body += "\n  attached: " + "; ".join(message.files)
-    return f"[{label}] {message.author} ({relative_age(message.ts, now)}): {body}"
+    edited = ", edited" if message.edited else ""
+    for file in message.files:
+        body += f"\n  attached: {file.name} ({file.kind})"
+        if file.note:
+            body += f", {file.note}"
+        if file.text is not None:
+            body += ":\n" + _fenced(file.text)
+    return f"[{label}] {message.author} ({relative_age(message.ts, now)}{edited}): {body}"
+
+
+def _fenced(text: str) -> str:
+    """File text in a fence longer than any backtick run inside it, so it cannot close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}\n{text.rstrip()}\n{ticks}"

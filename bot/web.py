@@ -37,15 +37,23 @@ def create_wsgi_app(rt: Runtime) -> WsgiApp:
             status, body = health(rt)
             return _json(start_response, status, body)
         if path == "/slack/events":
-            return bolt(environ, start_response)
+            try:
+                return bolt(environ, start_response)
+            except Exception:  # noqa: BLE001 - e.g. a body that is not JSON; Bolt raises while parsing
+                log.warning("unparseable request to /slack/events", exc_info=True)
+                # 400 with X-Slack-No-Retry: retrying the same malformed body cannot help.
+                return _json(start_response, "400 Bad Request", {"error": "malformed request"}, no_retry=True)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
 
 
-def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
+def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any], no_retry: bool = False) -> list[bytes]:
     data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    if no_retry:
+        headers.append(("X-Slack-No-Retry", "1"))
+    start_response(status, headers)
     return [data]
 
 

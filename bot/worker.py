@@ -29,10 +29,14 @@ class TechspecWorker(Worker):
 def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False) -> BaseWorker:
     """A worker on the bot's queue; `simple` runs jobs in-process (the one-process development mode)."""
     queue = Queue(settings.techspec_queue_prefix, connection=connection)
+    maintenance = settings.techspec_worker_maintenance_interval
     options: dict[str, Any] = {
         "connection": connection,
         "job_monitoring_interval": settings.techspec_worker_monitoring_interval,
-        "maintenance_interval": settings.techspec_worker_maintenance_interval,
+        "maintenance_interval": maintenance,
+        # An idle worker blocks on the queue for worker_ttl - 15 s (405 s by default) and only runs
+        # maintenance (re-queueing jobs of dead workers) between blocks; keep the block this short.
+        "worker_ttl": maintenance + 15,
     }
     if simple:
         return SimpleWorker([queue], **options)

@@ -22,7 +22,7 @@ def redis_url() -> Iterator[str]:
     try:
         yield server.url
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.fixture

@@ -32,7 +32,11 @@ def test_questions_blocks_escape_and_group_by_area() -> None:
     sections = [b for b in blocks if b["type"] == "section"]
     assert sections[1]["text"]["text"].startswith("*Data Requirements*")
     assert sections[2]["text"]["text"].startswith("*Security Requirements*")
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == [messages.GENERATE_ACTION, messages.CANCEL_ACTION]
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == [
+        messages.FORM_ACTION,
+        messages.GENERATE_ACTION,
+        messages.CANCEL_ACTION,
+    ]
     assert len(blocks[0]["text"]["text"]) <= 150 and len(blocks) <= 50
 
 

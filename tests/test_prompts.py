@@ -61,7 +61,7 @@ def sample_discussion() -> Discussion:
 def test_clarify_prompt_delimits_the_thread_and_redacts(model: ModelClient, emulator: ModelEmulator) -> None:
     prompts = PromptLibrary(DEFAULT_PROMPTS_DIR)
     draft = DraftQuestion(
-        area=Area.SECURITY, question="Who may export?", why_it_matters="access", recommended_answer=None
+        area=Area.SECURITY, question="Who may export?", why_it_matters="access", recommended_answer=None, raised_in=None
     )
     verdict = ClarifyResult(thread_is_clear=False, title="T", language="English", questions=[draft])
     emulator.script("ClarifyResult", verdict.model_dump(mode="json"))
@@ -77,9 +77,19 @@ def test_clarify_prompt_delimits_the_thread_and_redacts(model: ModelClient, emul
 def test_questions_are_grouped_in_template_area_order(model: ModelClient, emulator: ModelEmulator) -> None:
     prompts = PromptLibrary(DEFAULT_PROMPTS_DIR)
     drafts = [
-        DraftQuestion(area=Area.ERROR_HANDLING, question="Retries?", why_it_matters="w", recommended_answer=None),
-        DraftQuestion(area=Area.SYSTEM_CONTEXT, question="Which service?", why_it_matters="w", recommended_answer="x"),
-        DraftQuestion(area=Area.DATA, question="Retention?", why_it_matters="w", recommended_answer=None),
+        DraftQuestion(
+            area=Area.ERROR_HANDLING, question="Retries?", why_it_matters="w", recommended_answer=None, raised_in=None
+        ),
+        DraftQuestion(
+            area=Area.SYSTEM_CONTEXT,
+            question="Which service?",
+            why_it_matters="w",
+            recommended_answer="x",
+            raised_in=None,
+        ),
+        DraftQuestion(
+            area=Area.DATA, question="Retention?", why_it_matters="w", recommended_answer=None, raised_in=None
+        ),
     ]
     emulator.script(
         "ClarifyResult",

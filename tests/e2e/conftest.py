@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -37,6 +38,10 @@ class Stack:
         channel = f"{'G' if private else 'C'}E2E{next(_channel_numbers)}"
         self.slack.add_channel(channel, channel.lower(), members=list(members), is_private=private)
         return channel
+
+    def full_logs(self) -> str:
+        """Everything the processes wrote."""
+        return "\n".join(p.output() for p in self.processes)
 
     def logs(self) -> str:
         """The processes' output, for failure messages."""
@@ -77,11 +82,10 @@ def seed_people(slack: SlackEmulator) -> None:
     slack.add_user("UCAT", "cat", real_name="Cat Kim", display_name="Cat")
 
 
-@pytest.fixture(scope="module")
-def stack(redis_url: str) -> Iterator[Stack]:
-    """Emulators plus one web and one worker process, shared by a module's tests."""
-    e2e_redis_url = redis_url.rsplit("/", 1)[0] + "/1"
-    connection = redis.Redis.from_url(e2e_redis_url)
+@contextmanager
+def running_stack(redis_url: str, **overrides: str) -> Iterator[Stack]:
+    """Emulators plus one web and one worker process against redis_url, stopped afterwards."""
+    connection = redis.Redis.from_url(redis_url)
     connection.flushdb()
     slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, team_id="T0001", bot_user_id="UBOT")
     slack.start()
@@ -89,7 +93,7 @@ def stack(redis_url: str) -> Iterator[Stack]:
     model = ModelEmulator(api_key=MODEL_KEY)
     model.start()
     port = free_port()
-    env = bot_env(slack.api_url, model.base_url, e2e_redis_url, port)
+    env = {**bot_env(slack.api_url, model.base_url, redis_url, port), **overrides}
     stack = Stack(slack=slack, model=model, redis=connection, env=env, port=port)
     web = BotProcess("web", env).start()
     worker = BotProcess("worker", env).start()
@@ -103,8 +107,18 @@ def stack(redis_url: str) -> Iterator[Stack]:
             process.stop()
         slack.stop()
         model.stop()
-        connection.flushdb()
+        try:
+            connection.flushdb()
+        except redis.RedisError:
+            pass
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def stack(redis_url: str) -> Iterator[Stack]:
+    """The real stack shared by a module's tests (database 1 of the session's redis-server)."""
+    with running_stack(redis_url.rsplit("/", 1)[0] + "/1") as running:
+        yield running
 
 
 @pytest.fixture

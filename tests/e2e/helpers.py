@@ -45,7 +45,13 @@ def bot_messages(slack: SlackEmulator, channel: str, root: str) -> list[dict[str
 def is_questions_message(message: dict[str, Any]) -> bool:
     """True for the bot's one questions message (its header block)."""
     blocks = message.get("blocks") or []
-    return any(b.get("type") == "header" and "Questions" in str(b.get("text")) for b in blocks)
+    # Identified by its "Generate now" button, whatever language its wording is in.
+    return any(
+        e.get("action_id") == "techspec_generate_now"
+        for b in blocks
+        if b.get("type") == "actions"
+        for e in b.get("elements", [])
+    )
 
 
 def questions_messages(slack: SlackEmulator, channel: str, root: str) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import json
 import time
 
 from bot.sessions import Phase, Session, session_key
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, Stack
 from tests.e2e.helpers import (
     SEED_HEADINGS,
     bot_messages,
@@ -79,6 +79,14 @@ def test_mention_questions_answers_mention_gives_one_pinned_spec(fresh: Stack) -
     assert session is not None and session.phase == Phase.DONE
     assert "white_check_mark" in stack.slack.reactions(channel, mention_ts)
     assert stack.slack.violations == []
+
+    # Operators get one JSON line per event, with no message text and no secrets.
+    logs = stack.full_logs()
+    for private in ("millions of rows", "Postgres 16, rows are kept 30 days", BOT_TOKEN, MODEL_KEY, SIGNING_SECRET):
+        assert private not in logs
+    steps = [json.loads(line) for line in logs.splitlines() if '"step finished"' in line]
+    assert {"read", "write"} <= {s["step"] for s in steps}
+    assert all("session" in s and "duration_ms" in s for s in steps)
 
 
 def test_message_shortcut_and_generate_now_button(fresh: Stack) -> None:

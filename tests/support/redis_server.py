@@ -50,11 +50,16 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
     def stop(self) -> None:
-        """Terminate the server (kill it if it does not stop)."""
+        """Terminate the server (kill it if it does not stop); start() may bring it back on the same port."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(5)
+
+    def close(self) -> None:
+        """Stop the server for good and remove its directory."""
+        self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,59 @@
+"""The "Answer in a form" modal: open it within Slack's 3 s, and turn a submission into one thread message.
+
+Both run in the web process right after the ack: views.open must use the click's trigger_id within
+3 seconds (and only once), so it cannot wait for the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import ui_blocks
+from bot.answers import match_answers
+from bot.intake import Outcome, Trigger, record_reply
+from bot.models import Reply
+from bot.runtime import Runtime
+from bot.sessions import Phase, Session
+
+log = logging.getLogger(__name__)
+NOT_OPEN = "I'm no longer collecting answers in this thread (the spec is being written, is done, or was cancelled)."
+EMPTY = "Fill in at least one answer (or close the form)."
+
+
+def open_answers_form(rt: Runtime, trigger: Trigger, trigger_id: str) -> Outcome:
+    """Open the modal for the person who pressed the button, prefilled with the answers so far."""
+    session = rt.store.get(trigger.key)
+    if session is None or session.phase != Phase.AWAITING_ANSWERS or not session.questions:
+        return "busy"
+    sheet = match_answers(session.questions, _answers_so_far(rt, session))
+    prefill = {number: answer.text for number, answer in sheet.answers.items()}
+    view = ui_blocks.answers_modal(session.key, session.title or "Technical spec", session.questions, prefill)
+    rt.slack.open_view(trigger_id, view)
+    return "started"
+
+
+def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None, dict[int, str], dict[str, str]]:
+    """The session and the answers of a submitted form, or the errors to show in the form."""
+    session = rt.store.get(str(view.get("private_metadata") or ""))
+    if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS) or not session.questions:
+        first = "q1" if session is None or not session.questions else f"q{session.questions[0].number}"
+        return None, {}, {first: NOT_OPEN}
+    values = (view.get("state") or {}).get("values") or {}
+    answers = ui_blocks.form_answers(values, session.questions)
+    if not answers:
+        return None, {}, {f"q{session.questions[0].number}": EMPTY}
+    return session, answers, {}
+
+
+def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:
+    """Post the answers in the thread as one message from the person, and record them as their reply."""
+    text = ui_blocks.form_answers_text(user_id, session.questions, answers)
+    ts = rt.slack.post(session.channel_id, session.thread_ts, text)
+    plain = "\n".join(f"{number}. {answer}" for number, answer in sorted(answers.items()))
+    return record_reply(rt, session.key, Reply(ts=ts, user_id=user_id, text=plain, answers=answers))
+
+
+def _answers_so_far(rt: Runtime, session: Session) -> list[Reply]:
+    cutoff = float(session.questions_ts or "inf")
+    return [r for r in rt.store.replies(session.key) if float(r.ts) > cutoff]

@@ -1,0 +1,156 @@
+"""Nothing lost, nothing doubled: double triggers, model and Slack faults, through the real processes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.sessions import Phase, Session, session_key
+from tests.e2e.conftest import Stack
+from tests.e2e.helpers import (
+    design_thread,
+    questions_messages,
+    spec_files,
+    status_text,
+    wait_for_pinned_spec,
+    wait_for_questions,
+)
+from tests.support.waiting import wait_until
+
+CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
+
+
+def session_of(stack: Stack, channel: str, root: str) -> Session | None:
+    raw = stack.redis.get(session_key("T0001", channel, root))
+    return Session.model_validate_json(raw) if raw else None
+
+
+def test_generate_now_clicked_twice_and_double_mention_give_one_spec(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    questions = wait_for_questions(stack, channel, root)
+    hold = stack.model.hold("TechnicalSpecDraft")
+    stack.slack.send_block_action("UANA", channel, questions["ts"], "techspec_generate_now", "x")
+    stack.slack.send_block_action("UBOB", channel, questions["ts"], "techspec_generate_now", "x")
+    stack.slack.post_message(channel, "UBOB", "<@UBOT> go", thread_ts=root)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> go now", thread_ts=root)
+    assert hold.wait_started(20)
+    hold.release()
+    wait_for_pinned_spec(stack, channel, root)
+    wait_until(lambda: "Done" in status_text(stack, channel, root), 10, message="done")
+    assert len(spec_files(stack.slack, channel, root)) == 1
+    assert len(stack.model.calls("TechnicalSpecDraft")) == 1
+    # The second clicker is told privately that it is already under way.
+    said = json.dumps([payload for _, payload in stack.slack.responses])
+    assert "already under way" in said
+
+
+@pytest.mark.parametrize(
+    ("fault", "count"),
+    [("500", 4), ("429", 4), ("drop", 4), ("invalid_json", 2), ("length", 1), ("refusal", 1)],
+)
+def test_model_failure_is_reported_and_a_mention_retries(fresh: Stack, fault: str, count: int) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    calls_before = len(stack.model.calls("ClarifyResult"))
+    stack.model.fault(fault, schema_name="ClarifyResult", count=count, retry_after=0.1)
+    mention = stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_until(lambda: "couldn't" in status_text(stack, channel, root), 20, message=f"failure\n{stack.logs()}")
+    text = status_text(stack, channel, root)
+    assert "Nothing was lost" in text and "Mention @techspec" in text
+    wait_until(lambda: "warning" in stack.slack.reactions(channel, mention), 5, message="warning reaction")
+    session = session_of(stack, channel, root)
+    assert session is not None and session.phase == Phase.FAILED
+    assert len(stack.model.calls("ClarifyResult")) - calls_before <= count  # bounded: no endless retrying
+
+    stack.model.clear()
+    stack.slack.post_message(channel, "UBOB", "<@UBOT> try again", thread_ts=root)
+    wait_for_questions(stack, channel, root)
+    assert len(questions_messages(stack.slack, channel, root)) == 1
+
+
+def test_model_failure_while_writing_keeps_answers_and_retries(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_for_questions(stack, channel, root)
+    stack.slack.post_message(channel, "UBOB", "1. Postgres", thread_ts=root)
+    stack.model.fault("500", schema_name="TechnicalSpecDraft", count=4)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> write it", thread_ts=root)
+    wait_until(lambda: "couldn't write the spec" in status_text(stack, channel, root), 20, message="failure")
+    stack.model.clear()
+    stack.slack.post_message(channel, "UANA", "<@UBOT> again please", thread_ts=root)
+    wait_for_pinned_spec(stack, channel, root)
+    assert "Postgres" in stack.model.prompt_text(stack.model.calls("TechnicalSpecDraft")[-1])
+    assert len(spec_files(stack.slack, channel, root)) == 1
+
+
+def test_slack_rate_limits_and_server_errors_are_retried(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.model.script("ClarifyResult", CLEAR)
+    stack.slack.fail_next("conversations.replies", http_status=500)
+    stack.slack.fail_next("files.completeUploadExternal", http_status=429, retry_after=1)
+    stack.slack.fail_next("pins.add", http_status=429, retry_after=1)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_for_pinned_spec(stack, channel, root)
+    assert len(spec_files(stack.slack, channel, root)) == 1
+    statuses = [c.http_status for c in stack.slack.calls("pins.add")]
+    assert 429 in statuses and statuses[-1] == 200
+
+
+def test_bot_not_in_channel_tells_how_to_fix(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel(members=("UANA", "UBOB"))
+    root = design_thread(stack, channel)
+    stack.slack.send_message_shortcut("UANA", channel, root)
+    wait_until(lambda: stack.slack.responses, 10, message=f"response\n{stack.logs()}")
+    said = json.dumps([payload for _, payload in stack.slack.responses])
+    assert "/invite @techspec" in said
+    assert session_of(stack, channel, root) is None  # nothing half-started; a retry after inviting works
+    stack.slack.add_member(channel, "UBOT")
+    stack.slack.send_message_shortcut("UANA", channel, root)
+    wait_for_questions(stack, channel, root)
+
+
+@pytest.mark.parametrize(
+    ("link", "words"),
+    [
+        ("https://acme.slack.com/archives/CNOPE404/p1700000000000100", "can't see that channel"),
+        ("https://example.com/not-slack", "doesn't look like a link to a Slack message"),
+    ],
+)
+def test_bad_permalinks_get_a_clear_private_answer(fresh: Stack, link: str, words: str) -> None:
+    stack = fresh
+    here = stack.new_channel()
+    before = len(stack.slack.responses)
+    stack.slack.send_slash_command(user="UANA", channel=here, text=link)
+    wait_until(lambda: len(stack.slack.responses) > before, 10, message=f"response\n{stack.logs()}")
+    assert words in json.dumps(stack.slack.responses[-1][1])
+    assert stack.slack.messages(here) == []
+
+
+def test_permalink_to_a_deleted_message(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    ts = stack.slack.seed_message(channel, "UANA", "soon gone")
+    stack.slack.delete_message(channel, ts)
+    before = len(stack.slack.responses)
+    link = f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    stack.slack.send_slash_command(user="UANA", channel=channel, text=link)
+    wait_until(lambda: len(stack.slack.responses) > before, 10, message=f"response\n{stack.logs()}")
+    assert "deleted" in json.dumps(stack.slack.responses[-1][1])
+
+
+def test_thread_of_only_the_mention_says_there_is_nothing_to_read(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    mention = stack.slack.post_message(channel, "UANA", "<@UBOT>")
+    wait_until(lambda: "nothing in this thread" in status_text(stack, channel, mention), 15, message="empty thread")
+    assert questions_messages(stack.slack, channel, mention) == []

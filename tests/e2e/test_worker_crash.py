@@ -1,0 +1,47 @@
+"""A worker SIGKILLed while the model is writing the spec: another worker finishes it, exactly once."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from tests.e2e.conftest import Stack
+from tests.e2e.helpers import bot_messages, design_thread, spec_files, status_text, wait_for_pinned_spec
+from tests.support.processes import BotProcess
+from tests.support.waiting import wait_until
+
+CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
+# Heartbeat grace 3 s + monitoring 1 s + maintenance every 2 s + a new worker's start: well under this.
+RECOVERY_BOUND_SECONDS = 30
+
+
+def test_worker_killed_mid_write_gives_exactly_one_spec(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.model.script("ClarifyResult", CLEAR)
+    hold = stack.model.hold("TechnicalSpecDraft")
+    mention = stack.slack.post_message(channel, "UANA", "<@UBOT> write it up", thread_ts=root)
+    assert hold.wait_started(20), stack.logs()
+
+    old_worker = stack.processes[1]
+    old_worker.kill(signal.SIGKILL)  # the whole group: the worker and its job process
+    hold.abort()
+    killed_at = time.monotonic()
+    replacement = BotProcess("worker", stack.env).start()
+    stack.processes[1] = replacement
+
+    spec = wait_for_pinned_spec(stack, channel, root, timeout=RECOVERY_BOUND_SECONDS)
+    recovery = time.monotonic() - killed_at
+    print(f"\nrecovery after SIGKILL: {recovery:.1f} s")
+    assert recovery < RECOVERY_BOUND_SECONDS
+    wait_until(lambda: "Done" in status_text(stack, channel, root), 10, message="done status")
+    assert len(spec_files(stack.slack, channel, root)) == 1
+    assert spec.content.decode().startswith("## Technical Spec:")
+    # One status line, updated in place: nothing the first worker posted was posted again.
+    # (The spec's summary, with its Revise button, is a separate message: counted apart, at most one.)
+    posted = [m for m in bot_messages(stack.slack, channel, root) if "upload" not in m]
+    summaries = [m for m in posted if "techspec_revise" in str(m.get("blocks"))]
+    assert len(posted) - len(summaries) == 1 and len(summaries) <= 1, posted
+    assert len(stack.slack.pins(channel)) == 1
+    assert "white_check_mark" in stack.slack.reactions(channel, mention)
