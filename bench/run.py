@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     **asdict(r),
                     "overhead": r.overhead,
                     "job_overhead": r.job_overhead,
-                    "expected_pages": math.ceil(r.size / PAGE_SIZE),
+                    "expected_pages": math.ceil((r.size + 2) / PAGE_SIZE),  # + the mention and the status line
                 }
                 for r in runs
             ]

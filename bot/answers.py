@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel
 
@@ -68,9 +68,10 @@ def strip_bot_mention(text: str) -> str:
     return _MENTION.sub("", text).strip()
 
 
-def split_numbered(text: str, question_count: int) -> dict[int, str]:
+def split_numbered(text: str, question_count: int | Collection[int]) -> dict[int, str]:
     """Split 'n. answer' parts of one reply by question number (only numbers that name a question)."""
-    matches = [m for m in _NUMBERED.finditer(text) if 1 <= _number(m) <= question_count]
+    numbers = range(1, question_count + 1) if isinstance(question_count, int) else question_count
+    matches = [m for m in _NUMBERED.finditer(text) if _number(m) in numbers]
     parts: dict[int, str] = {}
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
@@ -106,7 +107,7 @@ def match_answers(questions: Sequence[Question], replies: Sequence[Reply]) -> An
             if not parts and len(questions) == 1:
                 parts = {questions[0].number: text}
         else:
-            parts = split_numbered(text, len(questions))
+            parts = split_numbered(text, {q.number for q in questions})
             if not parts and len(questions) == 1:
                 parts = {questions[0].number: text}
         if not parts:

@@ -60,7 +60,9 @@ def clarify(
     result = model.structured(
         ClarifyResult, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
     )
-    drafts = sorted(result.questions, key=lambda q: AREA_ORDER.index(q.area))[:max_questions]
+    # Drop empty questions before numbering, so the numbers people answer with have no gaps.
+    asked = [draft for draft in result.questions if draft.question]
+    drafts = sorted(asked, key=lambda q: AREA_ORDER.index(q.area))[:max_questions]
     questions = [
         Question(
             number=index,
@@ -71,7 +73,6 @@ def clarify(
             experts=experts_for(draft.raised_in, discussion.message_authors),
         )
         for index, draft in enumerate(drafts, start=1)
-        if draft.question
     ]
     clear = result.thread_is_clear or not questions
     if revision is not None and clear:

@@ -7,11 +7,11 @@ two whatever the queue holds; everything slow (reading the thread, the model) ru
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Literal
 
 from pydantic import BaseModel
-from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.jobqueue import job_id
@@ -68,8 +68,55 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
         return request_write(rt, trigger.key, trigger.user_id)
     if session.phase == Phase.FAILED:
         return resume_failed(rt, trigger.key)
+    if is_abandoned(rt, session):
+        return resume_abandoned(rt, trigger.key)
+    if session.phase == Phase.READING and remember_go_ahead(rt, trigger):
+        return "write_requested"
     tell(rt, trigger, "I'm already working on this thread; I'll post here when there's something to see.")
     return "busy"
+
+
+# A step holds the session's lease while it runs; a session in a working phase that nobody holds and
+# that has not changed for this long has lost its job (RQ gave up on it, or Redis lost the queue).
+ABANDONED_AFTER_SECONDS = 600
+
+
+def is_abandoned(rt: Runtime, session: Session) -> bool:
+    """True when a reading/writing session has no running step and has not moved for a long time."""
+    if session.phase not in (Phase.READING, Phase.WRITING):
+        return False
+    return time.time() - session.updated_at > ABANDONED_AFTER_SECONDS and rt.store.lease_ttl(session.key) == 0
+
+
+def resume_abandoned(rt: Runtime, key: str) -> Outcome:
+    """Mark an abandoned session failed in its phase, then resume it like any failed session."""
+
+    def mark(session: Session) -> None:
+        session.failed_phase, session.phase = session.phase, Phase.FAILED
+
+    try:
+        rt.store.transition(key, {Phase.READING, Phase.WRITING}, mark)
+    except TransitionRefused:
+        return "busy"
+    return resume_failed(rt, key)
+
+
+def remember_go_ahead(rt: Runtime, trigger: Trigger) -> bool:
+    """A mention while the thread is being read: note it with its ts. The reading job acts on it once the
+    questions are posted if it came after them (Slack's ts order tells); True when it already could."""
+
+    def note(session: Session) -> None:
+        session.go_ahead_by, session.go_ahead_ts = trigger.user_id, trigger.trigger_ts
+
+    try:
+        rt.store.transition(trigger.key, {Phase.READING}, note)
+    except TransitionRefused:
+        # It has just moved on to waiting for answers: handle the mention as usual.
+        session = rt.store.get(trigger.key)
+        if session is not None and session.phase == Phase.AWAITING_ANSWERS:
+            request_write(rt, trigger.key, trigger.user_id)
+            return True
+    return False
 
 
 def start_session(rt: Runtime, trigger: Trigger, previous: Session | None, expired: bool = False) -> Outcome:
@@ -90,19 +137,29 @@ def start_session(rt: Runtime, trigger: Trigger, previous: Session | None, expir
             rt.store.transition(trigger.key, {Phase.DONE, Phase.CANCELLED}, lambda s: _replace(s, fresh))
         except TransitionRefused:
             return "busy"
-    try:
-        acknowledge(rt, trigger, expired)
-    except SlackApiError:
-        # Slack refused (not in channel, archived, missing scope): undo, so a retry after the fix
-        # starts cleanly, and let the listener tell the person what to do.
-        if previous is None:
-            rt.store.delete(trigger.key)
-        rt.store.release_trigger(trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts)
-        raise
+    acknowledge_or_undo(rt, trigger, previous, expired)
     rt.queue.enqueue(
         STEP_JOBS[Phase.READING], trigger.key, job_id=job_id("read", trigger.key, fresh.version, fresh.instance)
     )
     return "started"
+
+
+def acknowledge_or_undo(rt: Runtime, trigger: Trigger, previous: Session | None, expired: bool = False) -> None:
+    """Acknowledge a session just started; if Slack refuses, put the thread back as it was and re-raise."""
+    try:
+        acknowledge(rt, trigger, expired)
+    except Exception:
+        # Not in the channel, archived, a missing scope, rate limits after retries, storage trouble:
+        # undo, so the retry after the fix starts cleanly, and let the listener say what to do.
+        try:
+            if previous is None:
+                rt.store.delete(trigger.key)
+            else:
+                rt.store.update(trigger.key, lambda s: _replace(s, previous))
+            rt.store.release_trigger(trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts)
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            log.exception("could not undo a session start")
+        raise
 
 
 def acknowledge(rt: Runtime, trigger: Trigger, expired: bool = False) -> None:

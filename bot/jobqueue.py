@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ class JobQueue:
             "result_ttl": 300,
             "failure_ttl": 7 * 24 * 3600,
             "retry": Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
+            # When RQ gives up on a job (its workers kept dying), the thread still hears about it.
+            "on_failure": Callback("bot.jobs.on_job_failure"),
         }
         try:
             if delay_seconds > 0:

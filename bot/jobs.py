@@ -7,6 +7,8 @@ session's phase first, and what was already posted or uploaded is recorded and r
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,13 +24,14 @@ from bot.errors import TechspecError
 from bot.followups import announce_replacements, schedule_reminder
 from bot.intake import Trigger, handle_trigger, request_write
 from bot.jobqueue import job_id
+from bot.lease import LEASE_SECONDS, seconds_until_free, session_lease
 from bot.logs import timed_step
-from bot.models import Reply, SpecSummary
+from bot.models import Reply
 from bot.results import announce_result
 from bot.runtime import Runtime, current_runtime
 from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
-from bot.slack_api import as_access_error
-from bot.spec_delivery import compose_spec, deliver_spec
+from bot.slack_api import as_access_error, slack_error_code
+from bot.spec_delivery import ComposedSpec, compose_spec, deliver_spec
 from bot.thread_reader import load_thread
 
 log = logging.getLogger(__name__)
@@ -38,8 +41,13 @@ MAX_QUESTIONS = 12
 def run_session(key: str) -> None:
     """Read the thread and either post the questions or, when it is clear, write the spec."""
     rt = current_runtime()
-    with _session_step(rt, key, "read", Phase.READING, "read the thread and prepare questions") as session:
+    read = "read the thread and prepare questions"
+    with _session_step(rt, key, "read", {Phase.READING, Phase.WRITING}, read) as session:
         if session is None:
+            return
+        if session.phase == Phase.WRITING:
+            # This job is re-running after its worker died while writing the spec of a clear thread.
+            _write(rt, session)
             return
         thread = load_thread(rt, session)
         if not thread.has_discussion():
@@ -64,8 +72,14 @@ def run_session(key: str) -> None:
                 messages.questions_text(outcome.questions),
                 messages.questions_blocks(outcome.title, outcome.questions, key, outcome.phrases),
             )
-            session = rt.store.update(key, lambda s: _save_questions(s, outcome, ts))
-        session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+            # Saving the questions and moving to awaiting answers is one transition, so a mention
+            # right after the questions appear finds the session ready for "go ahead".
+            session = rt.store.transition(key, {Phase.READING}, lambda s: _await_answers(s, outcome, ts))
+        else:  # a rerun after a crash that happened after the questions were posted
+            session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+        if went_ahead_after_questions(session):  # "go ahead" while the questions were being posted
+            request_write(rt, key, session.go_ahead_by or session.requested_by)
+            return
         schedule_reminder(rt, session)
         # Replies that arrived while the questions were being posted are counted now.
         refresh_answers(key)
@@ -74,7 +88,7 @@ def run_session(key: str) -> None:
 def write_session(key: str) -> None:
     """Write, upload and pin the spec for a session in the writing phase."""
     rt = current_runtime()
-    with _session_step(rt, key, "write", Phase.WRITING, "write the spec") as session:
+    with _session_step(rt, key, "write", {Phase.WRITING}, "write the spec") as session:
         if session is not None:
             _write(rt, session)
 
@@ -96,6 +110,15 @@ def refresh_answers(key: str) -> None:
             job_id=job_id("auto", key, session.version, rt.store.next_attempt(key)),
             delay_seconds=rt.settings.techspec_auto_write_delay_seconds,
         )
+
+
+def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback: Any) -> None:
+    """RQ's failure callback: once a session's job will not be retried again, say so in the thread."""
+    if job.retries_left or not job.args or not isinstance(job.args[0], str) or ":session:" not in job.args[0]:
+        return  # a retry is coming, or it is not a session's job (those report their own failures)
+    log.warning("job given up", extra={"job_id": job.id, "error_type": getattr(exc_type, "__name__", "")})
+    lost = TechspecError("abandoned", user_message="The process working on it stopped unexpectedly (several times).")
+    _fail(current_runtime(), job.args[0], "finish this", lost)
 
 
 def answers_recorded(rt: Runtime, session: Session) -> list[Reply]:
@@ -143,34 +166,51 @@ def _write(rt: Runtime, session: Session, discussion: Discussion | None = None) 
     _set_status(rt, session, messages.status_writing(session.phrases))
     if session.spec_markdown is None:
         composed = compose_spec(rt, session, discussion)
-        session = rt.store.update(
-            session.key, lambda s: _save_spec(s, composed.markdown, composed.comment, composed.summary)
-        )
-        session = rt.store.update(session.key, lambda s: setattr(s, "redacted_count", composed.redacted_count))
+        session = rt.store.update(session.key, lambda s: _save_spec(s, composed))
     session = deliver_spec(rt, session)
-    session = rt.store.transition(session.key, {Phase.WRITING}, lambda s: setattr(s, "phase", Phase.DONE))
-    rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")
-    rt.slack.react(session.channel_id, session.trigger_ts, "white_check_mark")
+    # The spec is pinned: what follows is the finishing touches. They run before the session is done,
+    # so a crash here re-runs them (each is recorded), and a Slack error here never fails the spec.
     link = rt.slack.permalink(session.channel_id, session.share_ts) if session.share_ts else None
-    _set_status(rt, session, messages.status_done(session.version, link, session.phrases, session.redacted_count))
-    announce_result(rt, session, link)
+    try:
+        rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")
+        rt.slack.react(session.channel_id, session.trigger_ts, "white_check_mark")
+        done = messages.status_done(session.version, link, session.phrases, session.redacted_count, session.pin_error)
+        _set_status(rt, session, done)
+        announce_result(rt, session, link)
+    except SlackApiError as exc:
+        log.warning("finishing touches failed", extra={"session": session.key, "error": slack_error_code(exc)})
+    rt.store.transition(session.key, {Phase.WRITING}, lambda s: setattr(s, "phase", Phase.DONE))
 
 
 @contextmanager
-def _session_step(rt: Runtime, key: str, step: str, phase: Phase, what: str) -> Iterator[Session | None]:
+def _session_step(rt: Runtime, key: str, step: str, phases: set[Phase], what: str) -> Iterator[Session | None]:
     """Run a step only in its phase and under the session's lease (yielding None when it must not run);
     turn any failure into a thread message."""
     session = rt.store.get(key)
-    if session is None or session.phase != phase:
+    if session is None or session.phase not in phases:
         log.info("step skipped", extra={"step": step, "phase": session.phase if session else None})
         yield None
         return
     job = get_current_job()
-    owner = job.id if job else f"inline-{step}"
-    if not rt.store.acquire_lock(key, owner, rt.settings.techspec_job_timeout_seconds + 60):
-        log.info("step skipped: another job holds the session", extra={"step": step})
-        yield None
-        return
+    owner = f"{job.id if job else 'inline'}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    # Wait out the lease of a holder that died (a live holder keeps refreshing it: then defer).
+    with session_lease(rt.store, key, owner, wait_seconds=LEASE_SECONDS + 2) as held:
+        if not held:
+            # Another process is still running this session's step (e.g. the first attempt of this job
+            # outlived its worker): look again once its lease would have expired if it died.
+            log.info("step deferred: another process holds the session", extra={"step": step})
+            again = job_id(step, key, "again", uuid.uuid4().hex[:8])
+            rt.queue.enqueue(STEP_FUNCTIONS[step], key, job_id=again, delay_seconds=seconds_until_free(rt.store, key))
+            yield None
+            return
+        yield from _run_step(rt, key, step, session, what)
+
+
+STEP_FUNCTIONS = {"read": "bot.jobs.run_session", "write": "bot.jobs.write_session"}
+
+
+def _run_step(rt: Runtime, key: str, step: str, session: Session, what: str) -> Iterator[Session | None]:
+    """Yield the session to the step's body and turn any failure into a thread message."""
     try:
         with timed_step(log, step, session=key, version=session.version):
             yield session
@@ -183,8 +223,6 @@ def _session_step(rt: Runtime, key: str, step: str, phase: Phase, what: str) -> 
     except Exception:
         log.exception("step crashed", extra={"step": step, "session": key})
         _fail(rt, key, what, TechspecError("unexpected", user_message="An unexpected error occurred on my side."))
-    finally:
-        rt.store.release_lock(key, owner)
 
 
 def _fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:
@@ -224,6 +262,18 @@ def _start_writing(session: Session, title: str, language: str) -> None:
     session.language = language
 
 
+def went_ahead_after_questions(session: Session) -> bool:
+    """True when someone mentioned the bot after its questions, before the session was waiting for answers."""
+    return bool(
+        session.go_ahead_ts and session.questions_ts and float(session.go_ahead_ts) > float(session.questions_ts)
+    )
+
+
+def _await_answers(session: Session, outcome: Any, ts: str) -> None:
+    _save_questions(session, outcome, ts)
+    session.phase = Phase.AWAITING_ANSWERS
+
+
 def _save_questions(session: Session, outcome: Any, ts: str) -> None:
     session.questions = outcome.questions
     session.questions_ts = ts
@@ -232,7 +282,8 @@ def _save_questions(session: Session, outcome: Any, ts: str) -> None:
     session.phrases = outcome.phrases
 
 
-def _save_spec(session: Session, markdown: str, comment: str, summary: SpecSummary | None = None) -> None:
-    session.spec_markdown = markdown
-    session.spec_comment = comment
-    session.spec_summary = summary
+def _save_spec(session: Session, composed: ComposedSpec) -> None:
+    session.spec_markdown = composed.markdown
+    session.spec_comment = composed.comment
+    session.spec_summary = composed.summary
+    session.redacted_count = composed.redacted_count

@@ -96,7 +96,9 @@ def status_writing(phrases: UiPhrases | None = None) -> str:
     return f":pencil: {escape(phrases.writing) if phrases else 'Writing the spec'}…"
 
 
-def status_done(version: int, link: str | None, phrases: UiPhrases | None = None, redacted: int = 0) -> str:
+def status_done(
+    version: int, link: str | None, phrases: UiPhrases | None = None, redacted: int = 0, pin_error: str | None = None
+) -> str:
     """Status line once the spec is uploaded and pinned (with how many secrets were kept from the model)."""
     name = "TECHNICAL_SPEC.md" + (f" (v{version})" if version > 1 else "")
     where = f"<{link}|{name}>" if link else name
@@ -104,6 +106,8 @@ def status_done(version: int, link: str | None, phrases: UiPhrases | None = None
         text = f":white_check_mark: {escape(phrases.done)}: {where}"
     else:
         text = f":white_check_mark: Done: {where} is in this thread and pinned to the channel."
+    if pin_error:
+        text = text.replace(" and pinned to the channel", "") + f" I couldn't pin it: {escape(pin_error)}"
     if redacted:
         noun = "secret" if redacted == 1 else "secrets"
         text += f" :lock: {redacted} {noun} redacted before the model saw the thread."

@@ -37,3 +37,4 @@ class SpecSummary(BaseModel):
     risks: int
     open_questions: int
     answered_by: list[str] = []
+    needs_human: list[str] = []

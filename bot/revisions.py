@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.intake import STEP_JOBS, Outcome, Trigger, acknowledge
+from bot.intake import STEP_JOBS, Outcome, Trigger, acknowledge_or_undo
 from bot.jobqueue import job_id
 from bot.runtime import Runtime
 from bot.sessions import Phase, Session, TransitionRefused
@@ -51,11 +51,12 @@ def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:
         for name in Session.model_fields:
             setattr(session, name, getattr(fresh, name))
 
+    previous = rt.store.get(trigger.key)
     try:
         session = rt.store.transition(trigger.key, {Phase.DONE}, advance)
     except TransitionRefused:
         return "busy"
-    acknowledge(rt, trigger)
+    acknowledge_or_undo(rt, trigger, previous)
     step = "read" if session.phase == Phase.READING else "write"
     rt.queue.enqueue(
         STEP_JOBS[session.phase], trigger.key, job_id=job_id(step, trigger.key, session.version, session.instance)

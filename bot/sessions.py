@@ -56,6 +56,8 @@ class Session(BaseModel):
     phrases: UiPhrases | None = None
     questions: list[Question] = Field(default_factory=list)
     write_requested_by: str | None = None
+    go_ahead_by: str | None = None
+    go_ahead_ts: str | None = None
     failure: str | None = None
     failed_phase: Phase | None = None
     spec_markdown: str | None = None
@@ -65,6 +67,7 @@ class Session(BaseModel):
     redacted_count: int = 0
     share_ts: str | None = None
     pinned: bool = False
+    pin_error: str | None = None
     # Results and revisions (a version n+1 keeps what it needs of version n).
     spec_summary: SpecSummary | None = None
     summary_ts: str | None = None
@@ -118,6 +121,12 @@ HISTORY_GRACE_SECONDS = 30 * 24 * 3600
 def lock_key(session_key_: str) -> str:
     """Key of the lease held by the one job working on a session."""
     return session_key_.replace(":session:", ":lock:", 1)
+
+
+_EXTEND_IF_OWNER = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
+)
+_DELETE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 class TransitionRefused(Exception):
@@ -226,16 +235,17 @@ class SessionStore:
         return sorted(replies, key=lambda r: float(r.ts))
 
     def acquire_lock(self, key: str, owner: str, ttl_seconds: int) -> bool:
-        """Take the session's work lease for owner (re-entrant for the same owner)."""
-        lkey = lock_key(key)
-        if self.redis.set(lkey, owner, nx=True, ex=ttl_seconds):
-            return True
-        current = cast(bytes | None, self.redis.get(lkey))
-        return current is not None and current.decode() == owner
+        """Take the session's work lease for owner; False while someone else holds it."""
+        return bool(self.redis.set(lock_key(key), owner, nx=True, ex=ttl_seconds))
+
+    def refresh_lock(self, key: str, owner: str, ttl_seconds: int) -> bool:
+        """Extend the lease if owner still holds it (atomically: never extend someone else's)."""
+        return bool(self.redis.eval(_EXTEND_IF_OWNER, 1, lock_key(key), owner, ttl_seconds))
+
+    def lease_ttl(self, key: str) -> float:
+        """Seconds left on the session's lease (0 when nobody holds it)."""
+        return max(0.0, int(cast(int, self.redis.pttl(lock_key(key)))) / 1000)
 
     def release_lock(self, key: str, owner: str) -> None:
-        """Give the lease back if owner still holds it."""
-        lkey = lock_key(key)
-        current = cast(bytes | None, self.redis.get(lkey))
-        if current is not None and current.decode() == owner:
-            self.redis.delete(lkey)
+        """Give the lease back if owner still holds it (atomically: never drop someone else's)."""
+        self.redis.eval(_DELETE_IF_OWNER, 1, lock_key(key), owner)

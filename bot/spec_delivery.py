@@ -20,6 +20,7 @@ from bot.permalinks import build_permalink
 from bot.render import Clarification, RenderContext, make_document_environment, render_spec
 from bot.runtime import Runtime
 from bot.sessions import Session
+from bot.slack_api import as_access_error, slack_error_code
 from bot.thread_reader import load_thread
 from bot.writer import write_checked_spec
 
@@ -91,6 +92,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
         risks=counts["risks"],
         open_questions=counts["open_questions"],
         answered_by=answered_by,
+        needs_human=needs_human,
     )
     return ComposedSpec(markdown=markdown, comment=comment, summary=summary, redacted_count=discussion.redacted_count)
 
@@ -119,7 +121,13 @@ def deliver_spec(rt: Runtime, session: Session) -> Session:
         share_ts = rt.slack.post(session.channel_id, session.thread_ts, session.spec_comment)
     session = rt.store.update(key, lambda s: setattr(s, "share_ts", share_ts))
     if not session.pinned:
-        rt.slack.pin(session.channel_id, share_ts)
+        try:
+            rt.slack.pin(session.channel_id, share_ts)
+        except SlackApiError as exc:
+            # The spec is in the thread; a refused pin (e.g. the channel's pin limit) must not undo that.
+            log.warning("pin refused", extra={"session": key, "error": slack_error_code(exc)})
+            reason = as_access_error(exc).user_message
+            return rt.store.update(key, lambda s: setattr(s, "pin_error", reason))
         session = rt.store.update(key, lambda s: setattr(s, "pinned", True))
     return session
 

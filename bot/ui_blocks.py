@@ -146,6 +146,9 @@ def summary_blocks(summary: SpecSummary, version: int, link: str | None, session
     context = (
         f"{counts}\nAnswers from {', '.join(people)}" if people else f"{counts}\nNo answers to questions were used"
     )
+    if summary.needs_human:
+        items = "; ".join(escape(item) for item in summary.needs_human)
+        context += f"\n:warning: {len(summary.needs_human)} checklist items need a human: {items}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(

@@ -49,3 +49,9 @@ def test_later_reply_replaces_earlier_and_unnumbered_is_general() -> None:
 def test_single_question_takes_any_reply() -> None:
     sheet = match_answers(QUESTIONS[:1], [Reply(ts="1.0", user_id="U", text="Postgres 16")])
     assert sheet.answers[1].text == "Postgres 16"
+
+
+def test_numbers_that_name_no_question_are_not_answers() -> None:
+    gappy = [QUESTIONS[0], Question(number=4, area=Area.SECURITY, text="Who may export?")]
+    sheet = match_answers(gappy, [Reply(ts="1.0", user_id="U", text="3. Postgres\n4. admins")])
+    assert sheet.answered() == {4} and sheet.answers[4].text == "admins"

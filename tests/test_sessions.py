@@ -92,13 +92,14 @@ def test_replies_record_replace_and_withdraw(redis_conn: redis.Redis) -> None:
     assert [r.ts for r in store.replies(key)] == ["2.0"]
 
 
-def test_lock_is_exclusive_and_reentrant(redis_conn: redis.Redis) -> None:
+def test_lease_is_exclusive_refreshable_and_only_its_owner_releases_it(redis_conn: redis.Redis) -> None:
     store = SessionStore(redis_conn, TTL)
     key = new_session().key
-    assert store.acquire_lock(key, "job-a", 30)
-    assert store.acquire_lock(key, "job-a", 30)  # the same job retried after a crash
-    assert not store.acquire_lock(key, "job-b", 30)
-    store.release_lock(key, "job-b")  # not the owner: no effect
-    assert not store.acquire_lock(key, "job-b", 30)
-    store.release_lock(key, "job-a")
-    assert store.acquire_lock(key, "job-b", 30)
+    assert store.acquire_lock(key, "job-a:1", 30)
+    assert not store.acquire_lock(key, "job-a:2", 30)  # the same job re-run elsewhere waits its turn
+    assert not store.refresh_lock(key, "job-b:1", 90)
+    assert store.refresh_lock(key, "job-a:1", 90) and 30 < redis_conn.ttl(lock_key(key)) <= 90
+    store.release_lock(key, "job-b:1")  # not the owner: no effect
+    assert not store.acquire_lock(key, "job-b:1", 30)
+    store.release_lock(key, "job-a:1")
+    assert store.acquire_lock(key, "job-b:1", 30)

@@ -75,12 +75,12 @@ def test_mention_questions_answers_mention_gives_one_pinned_spec(fresh: Stack) -
     assert len(spec_files(stack.slack, channel, root)) == 1
     assert len(questions_messages(stack.slack, channel, root)) == 1
     wait_until(lambda: "Done" in status_text(stack, channel, root), 10, message="done status")
-    session = session_of(stack, channel, root)
-    assert session is not None and session.phase == Phase.DONE
+    wait_until(lambda: (found := session_of(stack, channel, root)) and found.phase == Phase.DONE, 10, message="done")
     assert "white_check_mark" in stack.slack.reactions(channel, mention_ts)
     assert stack.slack.violations == []
 
     # Operators get one JSON line per event, with no message text and no secrets.
+    wait_until(lambda: '"step": "write"' in stack.full_logs(), 10, message="write step logged")
     logs = stack.full_logs()
     for private in ("millions of rows", "Postgres 16, rows are kept 30 days", BOT_TOKEN, MODEL_KEY, SIGNING_SECRET):
         assert private not in logs

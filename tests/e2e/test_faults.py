@@ -48,6 +48,22 @@ def test_generate_now_clicked_twice_and_double_mention_give_one_spec(fresh: Stac
     assert "already under way" in said
 
 
+def test_go_ahead_while_the_questions_are_still_being_posted_is_not_lost(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    # People see the questions 2 s before the bot learns its post went through.
+    stack.slack.answer_latency["chat.postMessage"] = 2.0
+    try:
+        stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+        wait_for_questions(stack, channel, root)
+        stack.slack.post_message(channel, "UBOB", "<@UBOT> go ahead", thread_ts=root)
+        wait_for_pinned_spec(stack, channel, root)
+    finally:
+        stack.slack.answer_latency.clear()
+    assert len(spec_files(stack.slack, channel, root)) == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "count"),
     [("500", 4), ("429", 4), ("drop", 4), ("invalid_json", 2), ("length", 1), ("refusal", 1)],
@@ -154,3 +170,49 @@ def test_thread_of_only_the_mention_says_there_is_nothing_to_read(fresh: Stack) 
     mention = stack.slack.post_message(channel, "UANA", "<@UBOT>")
     wait_until(lambda: "nothing in this thread" in status_text(stack, channel, mention), 15, message="empty thread")
     assert questions_messages(stack.slack, channel, mention) == []
+
+
+def test_revision_refused_by_slack_leaves_the_done_spec_intact(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.model.script("ClarifyResult", CLEAR)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_for_pinned_spec(stack, channel, root)
+    wait_until(lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.DONE, 10, message="done")
+    stack.slack.remove_member(channel, "UBOT")
+    stack.slack.send_message_shortcut("UANA", channel, root)
+    wait_until(lambda: "/invite @techspec" in json.dumps(stack.slack.responses[-1:]), 10, message="invite hint")
+    session = session_of(stack, channel, root)
+    assert session is not None and session.phase == Phase.DONE and session.version == 1  # not stuck mid-revision
+    stack.slack.add_member(channel, "UBOT")
+    stack.model.script("ClarifyResult", CLEAR)
+    stack.slack.send_message_shortcut("UANA", channel, root)
+    wait_until(lambda: len(spec_files(stack.slack, channel, root)) == 2, 30, message=f"v2\n{stack.logs()}")
+
+
+def test_a_session_whose_job_was_lost_resumes_on_the_next_mention(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_for_questions(stack, channel, root)
+    key = session_key("T0001", channel, root)
+    lost = Session.model_validate_json(stack.redis.get(key) or b"")
+    lost.phase, lost.updated_at = Phase.WRITING, lost.updated_at - 3600  # its job vanished an hour ago
+    stack.redis.set(key, lost.model_dump_json(), ex=3600)
+    stack.slack.post_message(channel, "UBOB", "<@UBOT> where is it?", thread_ts=root)
+    wait_for_pinned_spec(stack, channel, root)
+
+
+def test_a_refused_pin_still_finishes_the_spec_and_says_so(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.model.script("ClarifyResult", CLEAR)
+    stack.slack.fail_next("pins.add", error="missing_scope", count=3)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    wait_until(lambda: "couldn't pin it" in status_text(stack, channel, root), 30, message=f"pin\n{stack.logs()}")
+    assert len(spec_files(stack.slack, channel, root)) == 1
+    assert "reinstall" in status_text(stack, channel, root)
+    wait_until(lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.DONE, 10, message="done")

@@ -3,6 +3,7 @@ the checklist, the targeted repair, honesty about what is left, and citations ba
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from bot.config import DEFAULT_PROMPTS_DIR
 from bot.render import DEFAULT_TEMPLATE_DIR
 from bot.schemas import SpecRepair
 from tests.e2e.conftest import Stack, running_stack
-from tests.e2e.helpers import design_thread, wait_for_pinned_spec, wait_for_questions
+from tests.e2e.helpers import bot_messages, design_thread, wait_for_pinned_spec, wait_for_questions
 from tests.support.waiting import wait_until
 from tests.test_checklist import passing_spec
 
@@ -115,6 +116,13 @@ def test_what_repairs_cannot_fix_is_told_and_listed(fresh: Stack) -> None:
     open_questions = spec_file.content.decode().split("### 9. Open Questions", 1)[1]
     assert 'Functional requirements are numbered and testable: FR-1 says "fast"' in open_questions
     assert "(checklist)" in open_questions
+    # The summary message with the Revise / Regenerate buttons says it too.
+    summaries = wait_until(
+        lambda: [m for m in bot_messages(stack.slack, channel, root) if "need a human" in json.dumps(m.get("blocks"))],
+        10,
+        message="summary message naming the checklist items",
+    )
+    assert "Functional requirements are numbered and testable" in json.dumps(summaries[0]["blocks"])
 
 
 def test_every_item_cites_the_thread_and_answers_show_who_answered(fresh: Stack) -> None:

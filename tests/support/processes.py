@@ -50,8 +50,15 @@ class BotProcess:
         return Path(self.log.name).read_text(errors="replace")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Send sig to the whole process group and wait for the leader to exit."""
+        """Send sig to the process, everything it started, and its group; wait for it to exit."""
         if self.process and self.process.poll() is None:
+            # RQ puts each job's process in a process group of its own (setpgrp), so a group kill
+            # alone would leave a running job behind, which is not what a crashed machine does.
+            for child in descendants(self.process.pid):
+                try:
+                    os.kill(child, sig)
+                except ProcessLookupError:
+                    pass
             try:
                 os.killpg(self.process.pid, sig)
             except ProcessLookupError:
@@ -65,6 +72,23 @@ class BotProcess:
     def stop(self) -> None:
         """Ask politely (SIGTERM), then insist."""
         self.kill(signal.SIGTERM)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (read from /proc), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def wait_http_ok(url: str, timeout: float = 30.0, process: BotProcess | None = None) -> None:

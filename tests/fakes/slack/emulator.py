@@ -49,6 +49,9 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         self.share_delay = 0.3
         self.latency = 0.0
         self.method_latency: dict[str, float] = {}
+        # Seconds to hold a method's answer AFTER it took effect (e.g. a message visible to people while
+        # the bot still waits for chat.postMessage to return): for races between the bot and people.
+        self.answer_latency: dict[str, float] = {}
         self.deliverer = Deliverer(self)
         self.server_errors: list[BaseException] = []  # exceptions raised by handlers (emulator bugs)
         self.background_errors: list[BaseException] = []  # exceptions from echo events, retries, shares
@@ -198,6 +201,7 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
             self.ws.faults.clear()
         self.latency = 0.0
         self.method_latency.clear()
+        self.answer_latency.clear()
 
     # -- background work ----------------------------------------------------------------------------
 

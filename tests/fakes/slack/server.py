@@ -123,6 +123,9 @@ def handle_api(emu: SlackEmulator, method: str, query: str, body: bytes, headers
     except ValueError:
         response = {"ok": False, "error": "internal_error", "raw": reply.body.decode("utf-8", "replace")}
     _record(emu, method, params, response, reply.status, token)
+    slow_answer = emu.answer_latency.get(method, 0.0)
+    if slow_answer > 0:
+        time.sleep(slow_answer)  # the effect is visible to everyone; only the caller's answer is late
     return reply
 
 
