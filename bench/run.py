@@ -23,6 +23,7 @@ from bench.report import render
 from bench.scaleout import scale_out
 from bench.sessions import overhead_by_size
 from bench.stack import BenchStack
+from bot.config import Settings
 
 PAGE_SIZE = 200  # bot.slack_api.SlackGateway.read_thread's page size
 
@@ -37,6 +38,11 @@ def machine() -> str:
     mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
     memory = f"{mem_kb / 1024 / 1024:.1f} GB RAM"
     return f"{os.cpu_count()} cores ({model}), {memory}, Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def _default(field: str) -> object:
+    """The bot's default for a setting (what the web runs with unless the environment overrides it)."""
+    return Settings.model_fields[field].default
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             data["ack"] = {
                 "count": count,
                 "concurrency": 50,
-                "web_workers": stack.env["TECHSPEC_WEB_WORKERS"],
-                "web_threads": stack.env["TECHSPEC_WEB_THREADS"],
+                "web_workers": stack.env.get(
+                    "TECHSPEC_WEB_WORKERS", str(Settings.model_fields["techspec_web_workers"].default)
+                ),
+                "web_threads": stack.env.get(
+                    "TECHSPEC_WEB_THREADS", str(Settings.model_fields["techspec_web_threads"].default)
+                ),
                 "p50_ms": result.percentile(50),
                 "p99_ms": result.percentile(99),
                 "max_ms": max(result.latencies) * 1000,

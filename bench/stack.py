@@ -51,9 +51,10 @@ class BenchStack:
         self.port = free_port()
         self.env = bot_env(self.slack.api_url, self.model.base_url, self.redis_server.url, self.port)
         # Production-like settings rather than the tests' short timings.
+        # The web's process and thread counts are the bot's own defaults unless the caller sets them.
+        self.env.pop("TECHSPEC_WEB_WORKERS", None)
+        self.env.update({k: os.environ[k] for k in ("TECHSPEC_WEB_WORKERS", "TECHSPEC_WEB_THREADS") if k in os.environ})
         self.env.update(
-            TECHSPEC_WEB_WORKERS=os.environ.get("TECHSPEC_WEB_WORKERS", "2"),
-            TECHSPEC_WEB_THREADS=os.environ.get("TECHSPEC_WEB_THREADS", "8"),
             TECHSPEC_SHARE_POLL_SECONDS="20",
             TECHSPEC_WORKER_MONITORING_INTERVAL="10",
             TECHSPEC_WORKER_MAINTENANCE_INTERVAL="30",

@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     techspec_worker_monitoring_interval: int = Field(default=10, ge=1)
     techspec_worker_heartbeat_grace: int = Field(default=20, ge=1)
     techspec_worker_maintenance_interval: int = Field(default=30, ge=1)
-    techspec_web_workers: int = Field(default=2, ge=1)
+    # Two processes per core: measured best for ack tail latency on a 2-core machine (bench/ack.py).
+    techspec_web_workers: int = Field(default=4, ge=1)
     techspec_web_threads: int = Field(default=8, ge=1)
     techspec_prompt_token_budget: int = Field(default=100_000, ge=2_000)
     # Per-model override of the prompt budget, JSON: {"gpt-4.1": 400000, "llama3.1:8b": 6000}.

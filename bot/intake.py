@@ -62,6 +62,9 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     if session is None or session.phase in (Phase.DONE, Phase.CANCELLED):
         expired = session is None and last_phase in ACTIVE_PHASES | {Phase.FAILED}
         return start_session(rt, trigger, previous=session, expired=expired)
+    if is_stale_button(trigger, session):
+        tell(rt, trigger, STALE_BUTTON)
+        return "ignored"
     if session.phase == Phase.AWAITING_ANSWERS:
         if trigger.text:
             record_reply(rt, trigger.key, Reply(ts=trigger.trigger_ts, user_id=trigger.user_id, text=trigger.text))
@@ -204,8 +207,21 @@ def resume_failed(rt: Runtime, key: str) -> Outcome:
     return "resumed"
 
 
-def cancel(rt: Runtime, key: str, user_id: str) -> Outcome:
-    """End a session that is still waiting for answers."""
+STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
+
+
+def is_stale_button(trigger: Trigger, session: Session) -> bool:
+    """True for a button on a questions message that is not this session's current one."""
+    return trigger.source == "button" and bool(session.questions_ts) and trigger.trigger_ts != session.questions_ts
+
+
+def cancel(rt: Runtime, trigger: Trigger) -> Outcome:
+    """End a session that is still waiting for answers (from the Cancel button of its questions)."""
+    key, user_id = trigger.key, trigger.user_id
+    current = rt.store.get(key)
+    if current is not None and is_stale_button(trigger, current):
+        tell(rt, trigger, STALE_BUTTON)
+        return "ignored"
     try:
         session = rt.store.transition(key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.CANCELLED))
     except TransitionRefused:

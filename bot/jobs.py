@@ -238,7 +238,7 @@ def _fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:
         session = rt.store.transition(key, ACTIVE_PHASES, mark)
     except TransitionRefused:
         return
-    text = messages.failure(what, exc.user_message, retryable=True)
+    text = messages.failure(what, exc.user_message, retryable=exc.retryable)
     try:
         _set_status(rt, session, text)
         rt.slack.unreact(session.channel_id, session.trigger_ts, "eyes")

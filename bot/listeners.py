@@ -90,7 +90,7 @@ def register(app: App, rt: Runtime) -> None:
     def on_cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         trigger = button_trigger(body)
-        guarded(rt, trigger, lambda: cancel(rt, trigger.key, trigger.user_id), respond)
+        guarded(rt, trigger, lambda: cancel(rt, trigger), respond)
 
     def ignore(ack: Ack) -> None:
         # Everything else Slack sends gets a 200, so Slack never retries or disables the subscription.

@@ -129,6 +129,8 @@ def failure(what_failed: str, reason: str, *, retryable: bool) -> str:
     text = f":warning: I couldn't {escape(what_failed)}. {escape(reason)}"
     if retryable:
         text += " Nothing was lost: the thread and your answers are saved. Mention @techspec here to try again."
+    else:
+        text += " Nothing was lost: once that's fixed, mention @techspec here to try again."
     return clip(text, TEXT_LIMIT)
 
 

@@ -28,14 +28,25 @@ def open_answers_form(rt: Runtime, trigger: Trigger, trigger_id: str) -> Outcome
         return "busy"
     sheet = match_answers(session.questions, _answers_so_far(rt, session))
     prefill = {number: answer.text for number, answer in sheet.answers.items()}
-    view = ui_blocks.answers_modal(session.key, session.title or "Technical spec", session.questions, prefill)
+    # The form belongs to this round of questions: a later round (a revision) must not take its answers.
+    ref = f"{session.key}#{session.questions_ts}"
+    view = ui_blocks.answers_modal(ref, session.title or "Technical spec", session.questions, prefill)
     rt.slack.open_view(trigger_id, view)
     return "started"
 
 
+LATE = (
+    "Your answers arrived just after I started writing the spec, so this version doesn't include them. "
+    "They're in the thread: press *Revise* on the spec to add them."
+)
+
+
 def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None, dict[int, str], dict[str, str]]:
     """The session and the answers of a submitted form, or the errors to show in the form."""
-    session = rt.store.get(str(view.get("private_metadata") or ""))
+    key, _, questions_ts = str(view.get("private_metadata") or "").partition("#")
+    session = rt.store.get(key)
+    if session is not None and questions_ts and session.questions_ts != questions_ts:
+        session = None  # these were an earlier round's questions
     if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS) or not session.questions:
         first = "q1" if session is None or not session.questions else f"q{session.questions[0].number}"
         return None, {}, {first: NOT_OPEN}
@@ -51,7 +62,10 @@ def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict
     text = ui_blocks.form_answers_text(user_id, session.questions, answers)
     ts = rt.slack.post(session.channel_id, session.thread_ts, text)
     plain = "\n".join(f"{number}. {answer}" for number, answer in sorted(answers.items()))
-    return record_reply(rt, session.key, Reply(ts=ts, user_id=user_id, text=plain, answers=answers))
+    outcome = record_reply(rt, session.key, Reply(ts=ts, user_id=user_id, text=plain, answers=answers))
+    if outcome == "ignored":  # the spec started being written between the check and the post
+        rt.slack.post_ephemeral(session.channel_id, user_id, LATE, thread_ts=session.thread_ts)
+    return outcome
 
 
 def _answers_so_far(rt: Runtime, session: Session) -> list[Reply]:

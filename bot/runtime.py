@@ -50,8 +50,9 @@ class Runtime:
 def build_runtime(settings: Settings, redis_url: str) -> Runtime:
     """Create the clients for this process from settings."""
     connection = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
-    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    slack = SlackGateway(client)
+    token = settings.slack_bot_token.get_secret_value()
+    client = build_web_client(token, settings.slack_api_url)
+    slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
     return Runtime(
         settings=settings,
         redis=connection,

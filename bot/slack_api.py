@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
@@ -33,14 +33,15 @@ ACCESS_FIXES: dict[str, str] = {
 }
 
 
-def build_web_client(token: str, base_url: str) -> WebClient:
-    """A WebClient that retries connection errors, 429s (honouring Retry-After) and 5xx responses."""
+def build_web_client(token: str, base_url: str, *, idempotent_only: bool = False) -> WebClient:
+    """A WebClient that retries 429s (honouring Retry-After) and, unless idempotent_only, 5xx and
+    connection errors."""
     # Only the connection-error handler is on by default; rate limits and server errors need opting in.
-    handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=4),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
+    # A 5xx or a dropped connection may come after Slack acted, so a call that creates something
+    # (a message, a file share) is retried on 429 only: a 429 means nothing was done.
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=4)]
+    if not idempotent_only:
+        handlers += [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
 
 
@@ -71,8 +72,10 @@ class BotIdentity(BaseModel):
 class SlackGateway:
     """Thin, typed wrapper over WebClient for the calls the bot makes."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, creating_client: WebClient | None = None) -> None:
         self.client = client
+        # For calls that create something (posting a message, sharing a file): retried on 429 only.
+        self.creating_client = creating_client or client
         self._identity: BotIdentity | None = None
 
     def identity(self) -> BotIdentity:
@@ -94,7 +97,7 @@ class SlackGateway:
     def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict] | None = None) -> str:
         """Post a message (in a thread when thread_ts is given) and return its ts."""
         # Never link_names/parse=full: mentions in our text are exactly the ones we built.
-        response = self.client.chat_postMessage(
+        response = self.creating_client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
         return str(response["ts"])
@@ -209,7 +212,7 @@ class SlackGateway:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - URL issued by Slack
             if response.status != 200:
                 raise SlackAccessError(f"upload_http_{response.status}", user_message="Uploading the file failed.")
-        self.client.files_completeUploadExternal(
+        self.creating_client.files_completeUploadExternal(
             files=[{"id": file_id, "title": title}],
             channel_id=channel,
             thread_ts=thread_ts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,9 +95,12 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
         file_size_limit=limit,
     )
     if messages and messages[0].is_bot and messages[0].ts == session.thread_ts:
-        # `/techspec <words>` threads start with our post of the person's words: that is discussion.
-        author = names.get(session.requested_by) or rt.users.names([session.requested_by]).get(session.requested_by)
-        messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author or session.requested_by})
+        # `/techspec <words>` threads start with our post of the person's words: that is discussion,
+        # by the person our post names (not by the bot, nor by whoever asks for a later version).
+        asker = re.search(r"<@([UW][A-Z0-9]+)>", str(raw[0].get("text", "")))
+        user_id = asker.group(1) if asker else session.requested_by
+        author = names.get(user_id) or rt.users.names([user_id]).get(user_id) or user_id
+        messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author, "user_id": user_id})
     return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id)
 
 

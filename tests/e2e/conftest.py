@@ -123,8 +123,9 @@ def stack(redis_url: str) -> Iterator[Stack]:
 
 @pytest.fixture
 def fresh(stack: Stack) -> Iterator[Stack]:
-    """The shared stack with the model's scripts and faults cleared after the test."""
+    """The shared stack with the model's scripts and faults, and Slack's faults, cleared after the test."""
     try:
         yield stack
     finally:
         stack.model.clear()
+        stack.slack.clear_faults()

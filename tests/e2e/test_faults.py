@@ -210,9 +210,57 @@ def test_a_refused_pin_still_finishes_the_spec_and_says_so(fresh: Stack) -> None
     channel = stack.new_channel()
     root = design_thread(stack, channel)
     stack.model.script("ClarifyResult", CLEAR)
-    stack.slack.fail_next("pins.add", error="missing_scope", count=3)
+    stack.slack.fail_next("pins.add", error="missing_scope")
     stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
     wait_until(lambda: "couldn't pin it" in status_text(stack, channel, root), 30, message=f"pin\n{stack.logs()}")
     assert len(spec_files(stack.slack, channel, root)) == 1
     assert "reinstall" in status_text(stack, channel, root)
     wait_until(lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.DONE, 10, message="done")
+
+
+def test_buttons_of_an_earlier_round_of_questions_do_not_act_on_the_current_one(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    first_round = wait_for_questions(stack, channel, root)
+    stack.slack.send_block_action("UANA", channel, first_round["ts"], "techspec_generate_now", "x")
+    wait_for_pinned_spec(stack, channel, root)
+    wait_until(lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.DONE, 10, message="v1 done")
+    stack.slack.post_message(channel, "UBOB", "New idea: exports should also go to email.", thread_ts=root)
+    stack.slack.post_message(channel, "UBOB", "<@UBOT> revise", thread_ts=root)
+    wait_until(
+        lambda: len(questions_messages(stack.slack, channel, root)) == 2, 20, message=f"v2 questions\n{stack.logs()}"
+    )
+    before = len(stack.slack.ephemerals)
+    stack.slack.send_block_action("UANA", channel, first_round["ts"], "techspec_cancel", "x")
+    wait_until(lambda: len(stack.slack.ephemerals) > before, 10, message="stale-button notice")
+    assert "earlier round of questions" in json.dumps(stack.slack.ephemerals[-1])
+    session = session_of(stack, channel, root)
+    assert session is not None and session.phase == Phase.AWAITING_ANSWERS and session.version == 2
+
+
+def test_a_words_thread_credits_the_person_not_the_bot(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    question = {
+        "area": "data",
+        "question": "How long are exports kept?",
+        "why_it_matters": "Storage cost",
+        "recommended_answer": None,
+        "raised_in": ["M1"],
+    }
+    stack.model.script(
+        "ClarifyResult", {"thread_is_clear": False, "title": "Exports", "language": "English", "questions": [question]}
+    )
+    stack.slack.send_slash_command(user="UCAT", channel=channel, text="export service for dashboards")
+    root = wait_until(
+        lambda: [m["ts"] for m in stack.slack.messages(channel) if "export service" in str(m.get("text"))],
+        10,
+        message="root",
+    )[0]
+    questions = wait_for_questions(stack, channel, root)
+    blocks = json.dumps(questions["blocks"])
+    assert "<@UCAT>" in blocks and "<@UBOT>" not in blocks
+    prompt = stack.model.prompt_text(stack.model.calls("ClarifyResult")[-1])
+    assert "[M1] Cat" in prompt
