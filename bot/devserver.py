@@ -7,10 +7,13 @@ worker runs in the same process, and without REDIS_URL an embedded Redis-compati
 from __future__ import annotations
 
 import logging
-import socket
 import threading
+import time
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import redis
+from rq.scheduler import RQScheduler
 
 from bot.config import Settings
 from bot.runtime import build_runtime, set_runtime
@@ -27,17 +30,16 @@ class _QuietHandler(WSGIRequestHandler):
         """Silence per-request lines (they would include Slack's payload paths)."""
 
 
-def start_embedded_redis() -> str:
-    """Start an in-process Redis-compatible server (fakeredis) on a free port; return its URL."""
-    from fakeredis import TcpFakeServer
+def embedded_store() -> redis.Redis:
+    """An in-process Redis-compatible store (fakeredis) shared by the listeners, the worker and the scheduler.
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
-    threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True).start()
-    log.info("embedded redis started (state is lost on exit; set REDIS_URL to keep it)", extra={"port": port})
-    return f"redis://127.0.0.1:{port}/0"
+    In-process rather than over TCP: fakeredis's TCP server drops other clients while one of them waits
+    in a blocking pop, which is how an idle RQ worker waits for jobs.
+    """
+    from fakeredis import FakeRedis, FakeServer
+
+    log.info("embedded redis started (state is lost on exit; set REDIS_URL to keep it)")
+    return FakeRedis(server=FakeServer())
 
 
 def run_development(settings: Settings) -> int:
@@ -46,7 +48,10 @@ def run_development(settings: Settings) -> int:
     from bot.web import create_wsgi_app
     from bot.worker import build_worker
 
-    rt = build_runtime(settings, settings.redis_url or start_embedded_redis())
+    if settings.redis_url:
+        rt = build_runtime(settings, settings.redis_url)
+    else:
+        rt = build_runtime(settings, "", connection=embedded_store())
     set_runtime(rt)
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -59,6 +64,27 @@ def run_development(settings: Settings) -> int:
         )
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
         log.info("listening for Slack on /slack/events", extra={"port": settings.port})
+    start_scheduler_thread(settings, rt.redis)
     # The worker runs jobs in this process (no fork) and in the main thread, where it can take signals.
-    build_worker(settings, rt.redis, simple=True).work(with_scheduler=True)
+    build_worker(settings, rt.redis, simple=True).work()
     return 0
+
+
+def start_scheduler_thread(settings: Settings, connection: redis.Redis) -> None:
+    """Move delayed jobs (auto-write grace, reminders) onto the queue when due, from a thread.
+
+    RQ's own scheduler runs in a forked process, which cannot share an in-process embedded store.
+    """
+    scheduler = RQScheduler([settings.techspec_queue_prefix], connection=connection)
+
+    def loop() -> None:
+        while True:
+            try:
+                if not scheduler.acquired_locks:
+                    scheduler.acquire_locks()
+                scheduler.enqueue_scheduled_jobs()
+            except redis.RedisError:
+                log.warning("scheduler could not reach the store; retrying")
+            time.sleep(1)
+
+    threading.Thread(target=loop, name="scheduler", daemon=True).start()

@@ -47,9 +47,12 @@ class Runtime:
         return self._model
 
 
-def build_runtime(settings: Settings, redis_url: str) -> Runtime:
-    """Create the clients for this process from settings."""
-    connection = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
+def build_runtime(settings: Settings, redis_url: str, connection: redis.Redis | None = None) -> Runtime:
+    """Create the clients for this process from settings (connection: an already made Redis client)."""
+    if connection is None:
+        connection = redis.Redis.from_url(
+            redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30
+        )
     token = settings.slack_bot_token.get_secret_value()
     client = build_web_client(token, settings.slack_api_url)
     slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))

@@ -28,15 +28,16 @@ def procfile_commands() -> dict[str, str]:
 class BotProcess:
     """One Procfile process (web or worker), its output captured to a file for the test's eyes."""
 
-    def __init__(self, kind: str, env: dict[str, str]) -> None:
+    def __init__(self, kind: str, env: dict[str, str], command: str | None = None) -> None:
         self.kind = kind
         self.env = env
+        self.command = command  # instead of the Procfile's line for kind
         self.log = tempfile.NamedTemporaryFile(prefix=f"techspec-{kind}-", suffix=".log", delete=False)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> BotProcess:
         """Start the command, with `python` meaning this interpreter (the project's virtualenv)."""
-        argv = shlex.split(procfile_commands()[self.kind])
+        argv = shlex.split(self.command or procfile_commands()[self.kind])
         if argv[0] == "python":
             argv[0] = sys.executable
         # Its own process group, so a kill takes RQ's forked job process along with the worker.
