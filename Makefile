@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run web worker test lint format typecheck check clean eval bench
+.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench
 
 setup: $(STAMP)
 
@@ -45,3 +45,6 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+chaos: setup  ## N concurrent sessions while workers are SIGKILLed and faults injected; ARGS="--sessions 40"
+	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.chaos $(ARGS)
