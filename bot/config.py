@@ -75,6 +75,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value or None
 
+    @field_validator("slack_signing_secret", "openai_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty secret would fail every request later; say so at start-up instead.
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_slash(cls, value: str) -> str:

@@ -33,6 +33,8 @@ def parse_permalink(text: str) -> MessageLink | None:
     # p1732400000000100 is ts 1732400000.000100 with the dot removed.
     ts = f"{match.group(2)}.{match.group(3)}"
     thread = parse_qs(url.query).get("thread_ts", [None])[0]
+    if thread is not None and not re.fullmatch(r"\d{10}\.\d{6}", thread):
+        thread = None  # not a Slack ts: find the root from the message itself
     return MessageLink(channel_id=match.group(1), ts=ts, thread_ts=thread)
 
 

@@ -45,3 +45,8 @@ def test_build_permalink_round_trips() -> None:
     url = build_permalink("https://acme.slack.com/", "C1", "1732400000.000200", "1732400000.000100")
     link = parse_permalink(url)
     assert link is not None and link.ts == "1732400000.000200" and link.thread_ts == "1732400000.000100"
+
+
+def test_a_thread_ts_that_is_not_a_slack_ts_is_ignored() -> None:
+    link = parse_permalink("https://acme.slack.com/archives/C1/p1732400000000200?thread_ts=1:2:3&cid=C1")
+    assert link is not None and link.thread_ts is None and link.ts == "1732400000.000200"
