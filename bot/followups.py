@@ -57,8 +57,7 @@ def remind(key: str, version: int) -> None:
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS or session.version != version:
         return
-    cutoff = float(session.questions_ts or "inf")
-    if any(float(r.ts) > cutoff for r in rt.store.replies(key)):
+    if rt.store.answers(session):
         return  # someone answered: no reminder
     if not rt.redis.set(_marker("reminded", key, version), "1", nx=True, ex=rt.store.ttl):
         return  # at most one, whatever retries or duplicate jobs happen

@@ -26,7 +26,6 @@ from bot.intake import Trigger, handle_trigger, request_write
 from bot.jobqueue import job_id
 from bot.lease import LEASE_SECONDS, seconds_until_free, session_lease
 from bot.logs import timed_step
-from bot.models import Reply
 from bot.results import announce_result
 from bot.runtime import Runtime, current_runtime
 from bot.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
@@ -99,7 +98,7 @@ def refresh_answers(key: str) -> None:
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return
-    sheet = match_answers(session.questions, answers_recorded(rt, session))
+    sheet = match_answers(session.questions, rt.store.answers(session))
     answered, total = len(sheet.answered()), len(session.questions)
     announce_replacements(rt, session, sheet)
     _set_status(rt, session, messages.status_waiting(answered, total, session.phrases))
@@ -121,19 +120,13 @@ def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback
     _fail(current_runtime(), job.args[0], "finish this", lost)
 
 
-def answers_recorded(rt: Runtime, session: Session) -> list[Reply]:
-    """Recorded replies that came after the questions message."""
-    cutoff = float(session.questions_ts or "inf")
-    return [r for r in rt.store.replies(session.key) if float(r.ts) > cutoff]
-
-
 def auto_write(key: str) -> None:
     """Start writing once every question is answered (re-checked: a reply may have been withdrawn)."""
     rt = current_runtime()
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return
-    sheet = match_answers(session.questions, answers_recorded(rt, session))
+    sheet = match_answers(session.questions, rt.store.answers(session))
     if len(sheet.answered()) >= len(session.questions):
         request_write(rt, key, session.requested_by)
 

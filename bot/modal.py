@@ -26,7 +26,7 @@ def open_answers_form(rt: Runtime, trigger: Trigger, trigger_id: str) -> Outcome
     session = rt.store.get(trigger.key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS or not session.questions:
         return "busy"
-    sheet = match_answers(session.questions, _answers_so_far(rt, session))
+    sheet = match_answers(session.questions, rt.store.answers(session))
     prefill = {number: answer.text for number, answer in sheet.answers.items()}
     # The form belongs to this round of questions: a later round (a revision) must not take its answers.
     ref = f"{session.key}#{session.questions_ts}"
@@ -66,8 +66,3 @@ def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict
     if outcome == "ignored":  # the spec started being written between the check and the post
         rt.slack.post_ephemeral(session.channel_id, user_id, LATE, thread_ts=session.thread_ts)
     return outcome
-
-
-def _answers_so_far(rt: Runtime, session: Session) -> list[Reply]:
-    cutoff = float(session.questions_ts or "inf")
-    return [r for r in rt.store.replies(session.key) if float(r.ts) > cutoff]

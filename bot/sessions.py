@@ -224,6 +224,11 @@ class SessionStore:
             pipe.expire(rkey, self.ttl)
             pipe.execute()
 
+    def answers(self, session: Session) -> list[Reply]:
+        """Recorded replies that came after the session's questions message (none before it is posted)."""
+        cutoff = float(session.questions_ts or "inf")
+        return [r for r in self.replies(session.key) if float(r.ts) > cutoff]
+
     def remove_reply(self, key: str, ts: str) -> bool:
         """Withdraw a deleted reply; True when there was one."""
         return bool(self.redis.hdel(replies_key(key), ts))

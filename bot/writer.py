@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.checklist import CheckContext, ChecklistReport, ItemResult, run_checklist
 from bot.checklist_base import mentions, strip_fr_prefix
@@ -92,13 +93,8 @@ def repair_spec(
         failing=[{"item": r.item, "title": r.title, "problems": [p.text for p in r.problems]} for r in report.failing],
         sections=sections,
         spec_json=spec.model_dump_json(indent=1),
-        transcript=discussion.transcript,
-        message_count=discussion.message_count,
-        condensed=discussion.condensed,
-        clarifications=[c.model_dump() for c in discussion.clarifications],
-        general_replies=[c.model_dump() for c in discussion.general_replies],
-        language=language,
         schema_json=model.schema_text(SpecRepair),
+        **discussion_context(discussion, language),
     )
     patch = model.structured(SpecRepair, prompts.render("system"), user, prompts.render("repair", problem="{problem}"))
     update = {name: getattr(patch, name) for name in sections if getattr(patch, name) is not None}
@@ -130,20 +126,27 @@ def with_checklist_items(spec: TechnicalSpecDraft, report: ChecklistReport) -> T
     return spec.model_copy(update={"open_questions": [*spec.open_questions, *items]})
 
 
+def discussion_context(discussion: Discussion, language: str) -> dict[str, Any]:
+    """The template variables every spec-writing prompt shares: the thread, the answers, the language."""
+    return {
+        "transcript": discussion.transcript,
+        "message_count": discussion.message_count,
+        "condensed": discussion.condensed,
+        "clarifications": [c.model_dump() for c in discussion.clarifications],
+        "general_replies": [c.model_dump() for c in discussion.general_replies],
+        "language": language,
+    }
+
+
 def write_spec(
     discussion: Discussion, language: str, model: StructuredModel, prompts: PromptLibrary
 ) -> TechnicalSpecDraft:
     """Ask the model for the whole spec, then make sure no unanswered question is dropped."""
     user = prompts.render(
         "write",
-        transcript=discussion.transcript,
-        message_count=discussion.message_count,
-        condensed=discussion.condensed,
-        clarifications=[c.model_dump() for c in discussion.clarifications],
-        general_replies=[c.model_dump() for c in discussion.general_replies],
-        language=language,
         schema_json=model.schema_text(TechnicalSpecDraft),
         previous_spec=discussion.revision.spec_markdown if discussion.revision else None,
+        **discussion_context(discussion, language),
     )
     spec = model.structured(
         TechnicalSpecDraft, prompts.render("system"), user, prompts.render("repair", problem="{problem}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.sessions import Session, session_key
 from tests.e2e.conftest import Stack
 from tests.fakes.slack import SlackEmulator
 from tests.support.waiting import wait_until
@@ -14,6 +15,8 @@ DESIGN = [
     ("UANA", "Agreed. We already run Celery for reports; the file can go to S3 with a signed URL that expires."),
     ("UBOB", "The dashboard API is the Django service; the export endpoint should live there."),
 ]
+# What the model answers when a thread needs no questions.
+CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
 SEED_HEADINGS = [
     "### 1. Overview",
     "### 2. System Context",
@@ -95,3 +98,9 @@ def status_text(stack: Stack, channel: str, root: str) -> str:
     """The text of the bot's status line (its first message in the thread)."""
     messages = [m for m in bot_messages(stack.slack, channel, root) if not is_questions_message(m)]
     return str(messages[0].get("text", "")) if messages else ""
+
+
+def session_of(stack: Stack, channel: str, root: str) -> Session | None:
+    """The thread's session as stored in Redis (None when there is none)."""
+    raw = stack.redis.get(session_key("T0001", channel, root))
+    return Session.model_validate_json(raw) if raw else None

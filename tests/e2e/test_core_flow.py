@@ -5,26 +5,21 @@ from __future__ import annotations
 import json
 import time
 
-from bot.sessions import Phase, Session, session_key
+from bot.sessions import Phase, session_key
 from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, Stack
 from tests.e2e.helpers import (
+    CLEAR,
     SEED_HEADINGS,
     bot_messages,
     design_thread,
     questions_messages,
+    session_of,
     spec_files,
     status_text,
     wait_for_pinned_spec,
     wait_for_questions,
 )
 from tests.support.waiting import wait_until
-
-CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
-
-
-def session_of(stack: Stack, channel: str, root: str) -> Session | None:
-    raw = stack.redis.get(session_key("T0001", channel, root))
-    return Session.model_validate_json(raw) if raw else None
 
 
 def test_mention_questions_answers_mention_gives_one_pinned_spec(fresh: Stack) -> None:

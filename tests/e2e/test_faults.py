@@ -9,21 +9,16 @@ import pytest
 from bot.sessions import Phase, Session, session_key
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import (
+    CLEAR,
     design_thread,
     questions_messages,
+    session_of,
     spec_files,
     status_text,
     wait_for_pinned_spec,
     wait_for_questions,
 )
 from tests.support.waiting import wait_until
-
-CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
-
-
-def session_of(stack: Stack, channel: str, root: str) -> Session | None:
-    raw = stack.redis.get(session_key("T0001", channel, root))
-    return Session.model_validate_json(raw) if raw else None
 
 
 def test_generate_now_clicked_twice_and_double_mention_give_one_spec(fresh: Stack) -> None:

@@ -8,10 +8,16 @@ import time
 from typing import Any
 
 from tests.e2e.conftest import Stack
-from tests.e2e.helpers import bot_messages, design_thread, spec_files, status_text, wait_for_questions
+from tests.e2e.helpers import (
+    CLEAR,
+    bot_messages,
+    design_thread,
+    spec_files,
+    status_text,
+    wait_for_questions,
+)
 from tests.support.waiting import wait_until
 
-CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
 QUESTIONS = {
     "thread_is_clear": False,
     "title": "CSV export",

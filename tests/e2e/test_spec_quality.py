@@ -14,11 +14,10 @@ from bot.config import DEFAULT_PROMPTS_DIR
 from bot.render import DEFAULT_TEMPLATE_DIR
 from bot.schemas import SpecRepair
 from tests.e2e.conftest import Stack, running_stack
-from tests.e2e.helpers import bot_messages, design_thread, wait_for_pinned_spec, wait_for_questions
+from tests.e2e.helpers import CLEAR, bot_messages, design_thread, wait_for_pinned_spec, wait_for_questions
 from tests.support.waiting import wait_until
 from tests.test_checklist import passing_spec
 
-CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
 HOUSE_RULE = "ACME-HOUSE-RULE: write requirements in the present tense."
 ORG_BANNER = "**Acme Corp engineering spec**"
 VAGUE_FR = "Exports must be fast."

@@ -9,11 +9,17 @@ import time
 import pytest
 
 from tests.e2e.conftest import Stack
-from tests.e2e.helpers import bot_messages, design_thread, spec_files, status_text, wait_for_pinned_spec
+from tests.e2e.helpers import (
+    CLEAR,
+    bot_messages,
+    design_thread,
+    spec_files,
+    status_text,
+    wait_for_pinned_spec,
+)
 from tests.support.processes import BotProcess
 from tests.support.waiting import wait_until
 
-CLEAR = {"thread_is_clear": True, "title": "CSV export", "language": "English", "questions": []}
 # RQ notices the dead worker after its heartbeat grace (3 s here) + monitoring (1 s) + maintenance (2 s);
 # the re-run then waits out the dead job's session lease (15 s) and runs: well under this.
 RECOVERY_BOUND_SECONDS = 45
