@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from tests.fakes.model import ModelEmulator
 from tests.support.redis_server import RedisServer
 
 
@@ -35,3 +36,12 @@ def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
     finally:
         connection.flushdb()
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[ModelEmulator]:
+    """An OpenAI-compatible emulator (API key "k") for a module's tests of the model-facing services."""
+    emu = ModelEmulator(api_key="k")
+    emu.start()
+    yield emu
+    emu.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,14 +33,6 @@ def notes_from_prompt(schema: str | None, body: dict[str, Any]) -> dict[str, Any
         for m in re.finditer(r"^.*?(DECISION[^(\n]*).*$", text, re.MULTILINE)
     ]
     return {"decisions": decisions, "constraints": [], "open_questions": []}
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[ModelEmulator]:
-    emu = ModelEmulator(api_key="k")
-    emu.start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

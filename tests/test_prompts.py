@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
@@ -18,14 +17,6 @@ from bot.prompting import PromptLibrary
 from bot.schemas import Area, ClarifyResult, DraftQuestion
 from bot.transcript import to_thread_messages
 from tests.fakes.model import ModelEmulator
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[ModelEmulator]:
-    emu = ModelEmulator(api_key="k")
-    emu.start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

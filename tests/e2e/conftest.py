@@ -82,16 +82,22 @@ def seed_people(slack: SlackEmulator) -> None:
     slack.add_user("UCAT", "cat", real_name="Cat Kim", display_name="Cat")
 
 
-@contextmanager
-def running_stack(redis_url: str, **overrides: str) -> Iterator[Stack]:
-    """Emulators plus one web and one worker process against redis_url, stopped afterwards."""
-    connection = redis.Redis.from_url(redis_url)
-    connection.flushdb()
+def start_emulators() -> tuple[SlackEmulator, ModelEmulator]:
+    """The Slack and model emulators, started, with the tests' people in the workspace."""
     slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, team_id="T0001", bot_user_id="UBOT")
     slack.start()
     seed_people(slack)
     model = ModelEmulator(api_key=MODEL_KEY)
     model.start()
+    return slack, model
+
+
+@contextmanager
+def running_stack(redis_url: str, **overrides: str) -> Iterator[Stack]:
+    """Emulators plus one web and one worker process against redis_url, stopped afterwards."""
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    slack, model = start_emulators()
     port = free_port()
     env = {**bot_env(slack.api_url, model.base_url, redis_url, port), **overrides}
     stack = Stack(slack=slack, model=model, redis=connection, env=env, port=port)

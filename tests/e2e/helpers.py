@@ -104,3 +104,11 @@ def session_of(stack: Stack, channel: str, root: str) -> Session | None:
     """The thread's session as stored in Redis (None when there is none)."""
     raw = stack.redis.get(session_key("T0001", channel, root))
     return Session.model_validate_json(raw) if raw else None
+
+
+def thread_with_questions(stack: Stack) -> tuple[str, str, dict[str, Any]]:
+    """A fresh channel with a design thread whose @mention got the questions: (channel, root, questions)."""
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+    return channel, root, wait_for_questions(stack, channel, root)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.sessions import replies_key, session_key
 from tests.e2e.conftest import Stack
-from tests.e2e.helpers import design_thread, questions_messages, status_text, wait_for_questions
+from tests.e2e.helpers import design_thread, questions_messages, status_text, thread_with_questions, wait_for_questions
 from tests.support.waiting import wait_until
 
 
@@ -83,10 +83,7 @@ def test_malformed_and_unknown_events_get_200_or_4xx_never_a_crash(fresh: Stack)
 
 def test_edits_and_deletions_update_and_withdraw_answers(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    wait_for_questions(stack, channel, root)
+    channel, root, _ = thread_with_questions(stack)
     key = session_key("T0001", channel, root)
     first = stack.slack.post_message(channel, "UANA", "1. MySQL", thread_ts=root)
     second = stack.slack.post_message(channel, "UBOB", "2. under a second", thread_ts=root)
@@ -105,10 +102,7 @@ def test_edits_and_deletions_update_and_withdraw_answers(fresh: Stack) -> None:
 
 def test_another_bots_messages_are_not_answers(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    wait_for_questions(stack, channel, root)
+    channel, root, _ = thread_with_questions(stack)
     stack.slack.deliver(event(channel, subtype="bot_message", bot_id="BOTHER", text="1. deploy green", thread_ts=root))
     stack.slack.post_message(channel, "UBOB", "3. admins only", thread_ts=root)
     wait_until(lambda: "1 of 3 answered" in status_text(stack, channel, root), 10, message="1 of 3")
@@ -148,10 +142,7 @@ def test_a_3000_message_thread_is_read_in_full(fresh: Stack) -> None:
 
 def test_expired_session_says_so_once_and_a_mention_starts_again(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    wait_for_questions(stack, channel, root)
+    channel, root, _ = thread_with_questions(stack)
     key = session_key("T0001", channel, root)
     for name in stack.redis.scan_iter(f"techspec:*{channel}*"):
         assert stack.redis.ttl(name) > 0, name  # every key of a session has a TTL

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, Stack, bot_env, seed_people
+from tests.e2e.conftest import Stack, bot_env, start_emulators
 from tests.e2e.helpers import design_thread, wait_for_pinned_spec, wait_for_questions
-from tests.fakes.model import ModelEmulator
-from tests.fakes.slack import SlackEmulator
 from tests.support.processes import BotProcess, wait_http_ok
 from tests.support.redis_server import free_port
 
@@ -17,11 +15,7 @@ from tests.support.redis_server import free_port
 @pytest.fixture(scope="module")
 def one_process() -> Iterator[Stack]:
     """`python -m bot run` in HTTP mode with no REDIS_URL, against the emulators."""
-    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, team_id="T0001", bot_user_id="UBOT")
-    slack.start()
-    seed_people(slack)
-    model = ModelEmulator(api_key=MODEL_KEY)
-    model.start()
+    slack, model = start_emulators()
     port = free_port()
     env = bot_env(slack.api_url, model.base_url, "", port)
     del env["REDIS_URL"]

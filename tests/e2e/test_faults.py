@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     session_of,
     spec_files,
     status_text,
+    thread_with_questions,
     wait_for_pinned_spec,
     wait_for_questions,
 )
@@ -23,10 +24,7 @@ from tests.support.waiting import wait_until
 
 def test_generate_now_clicked_twice_and_double_mention_give_one_spec(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    questions = wait_for_questions(stack, channel, root)
+    channel, root, questions = thread_with_questions(stack)
     hold = stack.model.hold("TechnicalSpecDraft")
     stack.slack.send_block_action("UANA", channel, questions["ts"], "techspec_generate_now", "x")
     stack.slack.send_block_action("UBOB", channel, questions["ts"], "techspec_generate_now", "x")
@@ -86,10 +84,7 @@ def test_model_failure_is_reported_and_a_mention_retries(fresh: Stack, fault: st
 
 def test_model_failure_while_writing_keeps_answers_and_retries(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    wait_for_questions(stack, channel, root)
+    channel, root, _ = thread_with_questions(stack)
     stack.slack.post_message(channel, "UBOB", "1. Postgres", thread_ts=root)
     stack.model.fault("500", schema_name="TechnicalSpecDraft", count=4)
     stack.slack.post_message(channel, "UANA", "<@UBOT> write it", thread_ts=root)
@@ -188,10 +183,7 @@ def test_revision_refused_by_slack_leaves_the_done_spec_intact(fresh: Stack) -> 
 
 def test_a_session_whose_job_was_lost_resumes_on_the_next_mention(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    wait_for_questions(stack, channel, root)
+    channel, root, _ = thread_with_questions(stack)
     key = session_key("T0001", channel, root)
     lost = Session.model_validate_json(stack.redis.get(key) or b"")
     lost.phase, lost.updated_at = Phase.WRITING, lost.updated_at - 3600  # its job vanished an hour ago
@@ -215,10 +207,7 @@ def test_a_refused_pin_still_finishes_the_spec_and_says_so(fresh: Stack) -> None
 
 def test_buttons_of_an_earlier_round_of_questions_do_not_act_on_the_current_one(fresh: Stack) -> None:
     stack = fresh
-    channel = stack.new_channel()
-    root = design_thread(stack, channel)
-    stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
-    first_round = wait_for_questions(stack, channel, root)
+    channel, root, first_round = thread_with_questions(stack)
     stack.slack.send_block_action("UANA", channel, first_round["ts"], "techspec_generate_now", "x")
     wait_for_pinned_spec(stack, channel, root)
     wait_until(lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.DONE, 10, message="v1 done")
