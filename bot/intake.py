@@ -250,7 +250,8 @@ def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
 def tell_expired(rt: Runtime, key: str, reply: Reply) -> Outcome:
     """Say once, in the thread, that its session expired and how to start again."""
     _, team_id, channel_id, thread_ts = key.rsplit(":", 3)
-    rt.store.forget_history(key)
+    if not rt.store.forget_history(key):
+        return "ignored"  # another reply arriving at the same moment already said it
     days = max(1, rt.settings.techspec_session_ttl_seconds // 86400)
     rt.slack.post(channel_id, thread_ts, messages.expired_notice(days))
     return "ignored"

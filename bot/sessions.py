@@ -158,9 +158,9 @@ class SessionStore:
         session = Session.model_validate_json(raw) if raw else None
         return session, Phase(last.decode()) if last else None
 
-    def forget_history(self, key: str) -> None:
-        """Drop the expired-session marker (once people have been told)."""
-        self.redis.delete(history_key(key))
+    def forget_history(self, key: str) -> bool:
+        """Drop the expired-session marker; True for the one caller that dropped it (so people are told once)."""
+        return bool(self.redis.delete(history_key(key)))
 
     def delete(self, key: str) -> None:
         """Remove a session that never got going (its start could not be shown in Slack)."""
