@@ -21,16 +21,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answers import AnswerSheet, MatchedAnswer
-from bot.checklist import template_sections
-from bot.clarify import clarify
 from bot.config import DEFAULT_PROMPTS_DIR
-from bot.discussion import build_discussion
-from bot.llm import ModelClient
-from bot.prompting import PromptLibrary
-from bot.render import Clarification, RenderContext, make_document_environment, render_spec
-from bot.transcript import ThreadMessage
-from bot.writer import write_checked_spec
+from bot.llm.client import ModelClient
+from bot.llm.prompts import PromptLibrary
+from bot.spec.answers import AnswerSheet, MatchedAnswer
+from bot.spec.checklist import template_sections
+from bot.spec.clarify import clarify
+from bot.spec.discussion import build_discussion
+from bot.spec.render import Clarification, RenderContext, make_document_environment, render_spec
+from bot.spec.transcript import ThreadMessage
+from bot.spec.writer import write_checked_spec
 
 THREADS_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "threads"
 MAX_QUESTIONS = 12

@@ -16,7 +16,7 @@ from bench.stack import BenchStack
 
 
 def profile_session(size: int, slack_latency: float = 0.0) -> str:
-    """Run bot.jobs.run_session in this process under pyinstrument; return the text report."""
+    """Run bot.flow.jobs.run_session in this process under pyinstrument; return the text report."""
     from pyinstrument import Profiler
 
     stack = BenchStack().start()
@@ -24,15 +24,15 @@ def profile_session(size: int, slack_latency: float = 0.0) -> str:
         stack.slack.latency = slack_latency
         os.environ.update(stack.env)
         from bot.config import load_settings
-        from bot.jobs import run_session
-        from bot.runtime import build_runtime, set_runtime
-        from bot.sessions import Session
+        from bot.flow.jobs import run_session
+        from bot.store.sessions import Session
+        from bot.wiring import build_runtime, set_runtime
 
         settings = load_settings("worker")
         assert settings.redis_url
         rt = build_runtime(settings, settings.redis_url)
         set_runtime(rt)
-        from bot.warmup import warm_worker
+        from bot.run.warmup import warm_worker
 
         warm_worker(rt)  # what the worker process does before forking its first job
         authors = add_authors(stack, "P", 40)

@@ -25,7 +25,7 @@ from bench.sessions import overhead_by_size
 from bench.stack import BenchStack
 from bot.config import Settings
 
-PAGE_SIZE = 200  # bot.slack_api.SlackGateway.read_thread's page size
+PAGE_SIZE = 200  # bot.slack.gateway.SlackGateway.read_thread's page size
 
 
 def machine() -> str:

@@ -11,7 +11,7 @@ import redis
 
 from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.logs import configure_logging
-from bot.runtime import Runtime, build_runtime, set_runtime
+from bot.wiring import Runtime, build_runtime, set_runtime
 
 log = logging.getLogger("bot")
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_web(settings)
     if mode == "worker":
         return run_worker(settings)
-    from bot.devserver import run_development
+    from bot.run.dev import run_development
 
     return run_development(settings)
 
@@ -48,7 +48,7 @@ def _runtime(settings: Settings, redis_url: str) -> Runtime:
 
 def run_web(settings: Settings) -> int:
     """Serve Slack's requests with gunicorn until stopped."""
-    from bot.web import create_wsgi_app, serve
+    from bot.run.web import create_wsgi_app, serve
 
     assert settings.redis_url is not None  # required for this mode by load_settings
     url = settings.redis_url
@@ -64,12 +64,12 @@ def run_web(settings: Settings) -> int:
 
 def run_worker(settings: Settings) -> int:
     """Work the queue until stopped; wait and reconnect while Redis is unreachable."""
-    from bot.worker import build_worker
+    from bot.run.worker import build_worker
 
     assert settings.redis_url is not None
     rt = _runtime(settings, settings.redis_url)
     # RQ forks a child per job: load once here what each child would otherwise load again.
-    from bot.warmup import warm_worker
+    from bot.run.warmup import warm_worker
 
     warm_worker(rt)
     delay = 1.0

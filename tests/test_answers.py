@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import match_answers, split_numbered
-from bot.models import Question, Reply
-from bot.schemas import Area
+from bot.spec.answers import match_answers, split_numbered
+from bot.spec.records import Question, Reply
+from bot.spec.schemas import Area
 
 QUESTIONS = [
     Question(number=1, area=Area.DATA, text="Which database?"),

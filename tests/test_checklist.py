@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.checklist import CheckContext, run_checklist, template_sections
-from bot.checklist_base import has_measure, sentence_count, strip_fr_prefix
-from bot.checklist_rules import CHECKS, dependency_name
-from bot.render import make_document_environment
-from bot.schemas import TechnicalSpecDraft
+from bot.spec.checklist import CheckContext, run_checklist, template_sections
+from bot.spec.checklist.base import has_measure, sentence_count, strip_fr_prefix
+from bot.spec.checklist.rules import CHECKS, dependency_name
+from bot.spec.render import make_document_environment
+from bot.spec.schemas import TechnicalSpecDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LABELS = frozenset({"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12", "A1", "A2", "Q3"})
@@ -182,7 +182,7 @@ def test_text_helpers() -> None:
 
 def test_checks_follow_the_sections_the_template_renders(tmp_path: Path) -> None:
     assert "api_contracts" in template_sections(make_document_environment(None))
-    default = (Path(__file__).parent.parent / "bot" / "templates" / "TECHNICAL_SPEC.md.j2").read_text()
+    default = (Path(__file__).parent.parent / "bot" / "spec" / "templates" / "TECHNICAL_SPEC.md.j2").read_text()
     start, end = default.index("#### 4.2 API Contracts"), default.index("#### 4.3 Data Model")
     (tmp_path / "TECHNICAL_SPEC.md.j2").write_text(default[:start] + default[end:])
     sections = template_sections(make_document_environment(tmp_path))

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.answers import AnswerSheet
-from bot.clarify import clarify
-from bot.condense import Line, ThreadTooLongError, condense_history
 from bot.config import DEFAULT_PROMPTS_DIR
-from bot.discussion import Discussion, build_discussion
-from bot.llm import ModelClient
-from bot.prompting import PromptLibrary
-from bot.tokens import token_counter
-from bot.transcript import ThreadMessage
+from bot.llm.client import ModelClient
+from bot.llm.prompts import PromptLibrary
+from bot.llm.tokens import token_counter
+from bot.spec.answers import AnswerSheet
+from bot.spec.clarify import clarify
+from bot.spec.condense import Line, ThreadTooLongError, condense_history
+from bot.spec.discussion import Discussion, build_discussion
+from bot.spec.transcript import ThreadMessage
 from tests.fakes.model import ModelEmulator
 
 PROMPTS = PromptLibrary(DEFAULT_PROMPTS_DIR)

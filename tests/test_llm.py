@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
-from bot.llm import ModelClient
-from bot.schemas import ClarifyResult
+from bot.llm.client import ModelClient
+from bot.spec.schemas import ClarifyResult
 from tests.fakes.model import ModelEmulator
 
 KEY = "test-key"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import messages
-from bot.models import Question
-from bot.schemas import Area
+from bot.slack import texts as messages
+from bot.spec.records import Question
+from bot.spec.schemas import Area
 
 HOSTILE = "<!channel> <!here> <!everyone> <!subteam^S1|@all> <@U999> & <https://evil.example|click>"
 

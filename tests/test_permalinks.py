@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.permalinks import build_permalink, looks_like_link, parse_permalink
+from bot.spec.permalinks import build_permalink, looks_like_link, parse_permalink
 
 
 @pytest.mark.parametrize(

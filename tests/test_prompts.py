@@ -7,15 +7,15 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from bot.answers import AnswerSheet
-from bot.clarify import clarify
 from bot.config import DEFAULT_PROMPTS_DIR
-from bot.discussion import Discussion, build_discussion
-from bot.llm import ModelClient
-from bot.models import Question
-from bot.prompting import PromptLibrary
-from bot.schemas import Area, ClarifyResult, DraftQuestion
-from bot.transcript import to_thread_messages
+from bot.llm.client import ModelClient
+from bot.llm.prompts import PromptLibrary
+from bot.spec.answers import AnswerSheet
+from bot.spec.clarify import clarify
+from bot.spec.discussion import Discussion, build_discussion
+from bot.spec.records import Question
+from bot.spec.schemas import Area, ClarifyResult, DraftQuestion
+from bot.spec.transcript import to_thread_messages
 from tests.fakes.model import ModelEmulator
 
 

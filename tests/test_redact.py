@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.logs import JsonFormatter
-from bot.redact import redact
+from bot.spec.redaction import redact
 
 # Built from parts so no scanner mistakes this test file for a leak.
 SLACK_BOT = "xoxb-" + "1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"

@@ -1,4 +1,4 @@
-"""Tests for bot.render: the document must follow the seed template's output format exactly."""
+"""Tests for bot.spec.render: the document must follow the seed template's output format exactly."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from bot.render import TEMPLATE_NAME, Clarification, RenderContext, make_document_environment, render_spec
-from bot.schemas import TechnicalSpecDraft
+from bot.spec.render import TEMPLATE_NAME, Clarification, RenderContext, make_document_environment, render_spec
+from bot.spec.schemas import TechnicalSpecDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent

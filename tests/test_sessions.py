@@ -7,8 +7,8 @@ import threading
 import pytest
 import redis
 
-from bot.models import Reply
-from bot.sessions import Phase, Session, SessionStore, TransitionRefused, lock_key, replies_key, session_key
+from bot.spec.records import Reply
+from bot.store.sessions import Phase, Session, SessionStore, TransitionRefused, lock_key, replies_key, session_key
 
 TTL = 3600
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import match_answers
-from bot.clarify import experts_for
-from bot.models import Question, Reply
-from bot.schemas import Area
-from bot.spec_diff import diff_specs, split_sections, unchanged_count
+from bot.spec.answers import match_answers
+from bot.spec.clarify import experts_for
+from bot.spec.diff import diff_specs, split_sections, unchanged_count
+from bot.spec.records import Question, Reply
+from bot.spec.schemas import Area
 
 QUESTIONS = [
     Question(number=1, area=Area.DATA, text="DB?", recommended_answer="Postgres 16"),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.transcript import (
+from bot.spec.transcript import (
     format_line,
     mentioned_user_ids,
     plain_text,

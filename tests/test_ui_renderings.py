@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import messages, ui_blocks
-from bot.answers import Replacement
-from bot.models import Question, SpecSummary
-from bot.schemas import Area
-from bot.spec_diff import diff_specs, unchanged_count
+from bot.slack import blocks as ui_blocks
+from bot.slack import texts as messages
+from bot.spec.answers import Replacement
+from bot.spec.diff import diff_specs, unchanged_count
+from bot.spec.records import Question, SpecSummary
+from bot.spec.schemas import Area
 from tests.support.block_text import render_message, render_view
 
 UI_DIR = Path(__file__).parent / "ui"

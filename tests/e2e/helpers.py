@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sessions import Session, session_key
+from bot.store.sessions import Session, session_key
 from tests.e2e.conftest import Stack
 from tests.fakes.slack import SlackEmulator
 from tests.support.waiting import wait_until

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.sessions import Phase, session_key
+from bot.store.sessions import Phase, session_key
 from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, Stack
 from tests.e2e.helpers import (
     CLEAR,

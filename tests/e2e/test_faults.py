@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.sessions import Phase, Session, session_key
+from bot.store.sessions import Phase, Session, session_key
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import (
     CLEAR,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.tokens import token_counter
+from bot.llm.tokens import token_counter
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import design_thread, status_text, wait_for_pinned_spec, wait_for_questions
 from tests.fakes.model.answers import default_answer

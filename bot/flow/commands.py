@@ -1,0 +1,50 @@
+"""`/techspec` arguments: a message link (that thread) or a few words (a new thread)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import TechspecError
+from bot.flow.intake import Trigger
+from bot.slack import texts as messages
+from bot.spec.permalinks import looks_like_link, parse_permalink
+from bot.wiring import Runtime
+
+NOT_A_MEMBER = (
+    "You're not a member of that channel, so I won't read that thread. "
+    "Run `/techspec` with a link from a channel you're in."
+)
+BAD_LINK = (
+    "That doesn't look like a link to a Slack message. Use *Copy link* on a message of the thread, then paste it."
+)
+
+
+def is_help(text: str) -> bool:
+    """True for `/techspec` alone or `/techspec help`."""
+    return text.strip().lower() in ("", "help", "-h", "--help", "?")
+
+
+def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger | None:
+    """The thread a command asks for, after checking the person may read it; posts the root for new topics."""
+    text = str(payload.get("text", "")).strip()
+    user, team = payload["user_id"], payload["team_id"]
+    link = parse_permalink(text)
+    if link is None and looks_like_link(text):
+        raise TechspecError("bad link", user_message=BAD_LINK)
+    if link is not None:
+        # The person must be able to read the channel: never read a thread for someone who can't see it.
+        if not rt.slack.is_member(link.channel_id, user):
+            raise TechspecError("not a member", user_message=NOT_A_MEMBER)
+        root = link.thread_ts or rt.slack.thread_root(link.channel_id, link.ts)
+        return Trigger(
+            team_id=team,
+            channel_id=link.channel_id,
+            thread_ts=root,
+            trigger_ts=link.ts,
+            user_id=user,
+            source="command",
+            dedupe_id=f"command:{payload.get('trigger_id')}",
+        )
+    channel = payload["channel_id"]
+    root = rt.slack.post(channel, None, messages.thread_root_text(user, text))
+    return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")

@@ -1,0 +1,69 @@
+"""The next version of a spec in the same thread: "Revise" (a mention, or the button) reads only what was
+said since the last version and asks only about new gaps; "Regenerate" rewrites it from the same answers.
+
+The session moves done -> reading (revise) or done -> writing (regenerate) as version n+1, keeping what
+the new version needs of the previous one: its Markdown (for the prompt and "what changed") and the
+ts of the message that shares it (to unpin it once the new one is pinned).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.flow.intake import STEP_JOBS, Outcome, Trigger, acknowledge_or_undo
+from bot.store.queue import job_id
+from bot.store.sessions import Phase, Session, TransitionRefused
+from bot.wiring import Runtime
+
+Mode = Literal["revise", "regenerate"]
+
+
+def next_version(previous: Session, trigger: Trigger, mode: Mode) -> Session:
+    """Version n+1 of a done session."""
+    fresh = Session(
+        team_id=previous.team_id,
+        channel_id=previous.channel_id,
+        thread_ts=previous.thread_ts,
+        version=previous.version + 1,
+        requested_by=trigger.user_id,
+        trigger_ts=trigger.trigger_ts,
+        title=previous.title,
+        language=previous.language,
+        revising=mode == "revise",
+        revision_base_ts=previous.share_ts,
+        previous_spec_markdown=previous.spec_markdown,
+        previous_share_ts=previous.share_ts,
+    )
+    if mode == "regenerate":
+        # The same thread and the same answers, written again: no new questions.
+        fresh.phase = Phase.WRITING
+        fresh.questions = previous.questions
+        fresh.questions_ts = previous.questions_ts
+        fresh.write_requested_by = trigger.user_id
+    return fresh
+
+
+def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:
+    """Start version n+1 of the thread's done spec; 'busy' if the session is not done (a double click)."""
+
+    def advance(session: Session) -> None:
+        fresh = next_version(session, trigger, mode)
+        for name in Session.model_fields:
+            setattr(session, name, getattr(fresh, name))
+
+    previous = rt.store.get(trigger.key)
+    try:
+        session = rt.store.transition(trigger.key, {Phase.DONE}, advance)
+    except TransitionRefused:
+        return "busy"
+    acknowledge_or_undo(rt, trigger, previous)
+    step = "read" if session.phase == Phase.READING else "write"
+    rt.queue.enqueue(
+        STEP_JOBS[session.phase], trigger.key, job_id=job_id(step, trigger.key, session.version, session.instance)
+    )
+    return "started"
+
+
+def revisable(session: Session | None) -> bool:
+    """True for a session whose spec is done, so a mention in its thread revises it."""
+    return session is not None and session.phase == Phase.DONE and bool(session.spec_markdown)

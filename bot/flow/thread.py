@@ -1,0 +1,165 @@
+"""Read a session's thread once and derive what the steps need: messages, names, replies, discussion."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.llm.tokens import token_counter
+from bot.spec.answers import AnswerSheet
+from bot.spec.condense import CondensedHistory, Line, condense_history, history_from_notes
+from bot.spec.discussion import PROMPT_RESERVE, Condenser, Discussion, RevisionContext, build_discussion
+from bot.spec.records import Reply
+from bot.spec.schemas import CondensedNotes
+from bot.spec.transcript import ThreadMessage, mentioned_user_ids, plain_text, readable_files, to_thread_messages
+from bot.store.sessions import Session
+from bot.wiring import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedThread:
+    """A thread as read from Slack, made plain, with people's names."""
+
+    raw: list[dict[str, Any]]
+    messages: list[ThreadMessage]
+    names: dict[str, str]
+    bot_user_id: str
+
+    @property
+    def human_count(self) -> int:
+        """How many messages people (not this bot) wrote."""
+        return sum(1 for m in self.messages if not m.is_bot)
+
+    def has_discussion(self) -> bool:
+        """True when people wrote something besides mentioning the bot (text or files)."""
+        bot_name = self.names.get(self.bot_user_id, "")
+        for message in self.messages:
+            if message.is_bot:
+                continue
+            text = message.text.replace(f"@{bot_name}", "") if bot_name else message.text
+            if text.replace(f"@{self.bot_user_id}", "").strip() or message.files:
+                return True
+        return False
+
+    def replies_after(self, questions_ts: str | None, recorded: list[Reply]) -> list[Reply]:
+        """Answers: recorded replies, refreshed with the thread's current text, plus any the events missed."""
+        if questions_ts is None:
+            return []
+        cutoff = float(questions_ts)
+        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff}
+        bot_mention = f"<@{self.bot_user_id}>"
+        for raw in self.raw:
+            ts = str(raw.get("ts", ""))
+            if not ts or float(ts) <= cutoff or raw.get("bot_id") or not raw.get("user"):
+                continue
+            text = plain_text(str(raw.get("text", "")).replace(bot_mention, ""), self.names).strip()
+            by_ts[ts] = Reply(ts=ts, user_id=str(raw["user"]), text=text, edited=bool(raw.get("edited")))
+        return sorted(by_ts.values(), key=lambda r: float(r.ts))
+
+    def discussion(self, rt: Runtime, session: Session, sheet: AnswerSheet) -> Discussion:
+        """The labelled, redacted, budgeted discussion for the model."""
+        return _with_revision(
+            session,
+            build_discussion(
+                self.messages,
+                questions=session.questions,
+                questions_ts=session.questions_ts,
+                sheet=sheet,
+                names=self.names,
+                token_budget=rt.settings.prompt_token_budget(),
+                count=token_counter(rt.settings.openai_model).count,
+                condense=_condenser(rt, session),
+                since_ts=session.revision_base_ts if session.revising else None,
+            ),
+        )
+
+
+def load_thread(rt: Runtime, session: Session) -> LoadedThread:
+    """Read every page of the session's thread and resolve the names in it (cached)."""
+    raw = rt.slack.read_thread(session.channel_id, session.thread_ts)
+    identity = rt.slack.identity()
+    names = rt.users.names(mentioned_user_ids(raw))
+    limit = rt.settings.techspec_file_text_limit_bytes
+    file_texts = _file_texts(rt, raw, limit)
+    messages = to_thread_messages(
+        raw,
+        names,
+        bot_user_id=identity.user_id,
+        bot_id=identity.bot_id,
+        file_texts=file_texts,
+        file_size_limit=limit,
+    )
+    if messages and messages[0].is_bot and messages[0].ts == session.thread_ts:
+        # `/techspec <words>` threads start with our post of the person's words: that is discussion,
+        # by the person our post names (not by the bot, nor by whoever asks for a later version).
+        asker = re.search(r"<@([UW][A-Z0-9]+)>", str(raw[0].get("text", "")))
+        user_id = asker.group(1) if asker else session.requested_by
+        author = names.get(user_id) or rt.users.names([user_id]).get(user_id) or user_id
+        messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author, "user_id": user_id})
+    return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id)
+
+
+def _with_revision(session: Session, discussion: Discussion) -> Discussion:
+    if session.revising and session.previous_spec_markdown:
+        discussion.revision = RevisionContext(
+            version=session.version - 1,
+            title=session.title or "Technical specification",
+            language=session.language,
+            spec_markdown=session.previous_spec_markdown,
+        )
+    return discussion
+
+
+def _file_texts(rt: Runtime, raw: list[dict[str, Any]], limit: int) -> dict[str, str]:
+    """Download the small text files and snippets attached to the thread: file id -> text."""
+    texts: dict[str, str] = {}
+    budget = limit * 8  # per thread, so a thread of pasted logs cannot make reading it slow
+    for file in readable_files(raw, limit) if limit else []:
+        if budget <= 0:
+            break
+        text = rt.slack.file_text(str(file["url_private"]), limit)
+        if text is not None:
+            texts[str(file["id"])] = text
+            budget -= len(text.encode())
+    return texts
+
+
+def _condenser(rt: Runtime, session: Session) -> Condenser:
+    """Condense with the model; notes made by the clarify step are reused by the write step."""
+    settings = rt.settings
+    count = token_counter(settings.openai_model).count
+    chunk_budget = settings.prompt_token_budget() - min(PROMPT_RESERVE, settings.prompt_token_budget() // 4)
+
+    def condense(lines: list[Line], notes_budget: int) -> CondensedHistory:
+        key = hashlib.sha256("|".join([settings.openai_model, *(line.digest for line in lines)]).encode()).hexdigest()
+        stored = rt.store.get(session.key)
+        if stored is not None and stored.condensed_key == key and stored.condensed_notes:
+            notes = CondensedNotes.model_validate_json(stored.condensed_notes)
+            return history_from_notes(notes, lines, notes_budget, count)
+        history = condense_history(
+            lines,
+            model=rt.model,
+            prompts=rt.prompts,
+            count=count,
+            chunk_budget=chunk_budget,
+            notes_budget=notes_budget,
+            max_chunks=settings.techspec_condense_max_chunks,
+        )
+        log.info(
+            "thread condensed",
+            extra={"messages": len(lines), "chunk_calls": history.chunk_calls, "merge_calls": history.merge_calls},
+        )
+        rt.store.update(session.key, lambda s: _keep_notes(s, key, history.notes))
+        return history
+
+    return condense
+
+
+def _keep_notes(session: Session, key: str, notes: CondensedNotes) -> None:
+    session.condensed_key = key
+    session.condensed_notes = notes.model_dump_json()

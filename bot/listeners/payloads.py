@@ -1,0 +1,90 @@
+"""Turn Slack payloads into intake calls: which thread, who, and what kind of request."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.flow.intake import Outcome, Trigger, record_reply, withdraw_reply
+from bot.spec.answers import strip_bot_mention
+from bot.spec.records import Reply
+from bot.store.sessions import session_key
+from bot.wiring import Runtime
+
+# Message subtypes that are people talking in the thread; everything else (joins, bot posts,
+# channel changes) is ignored. message_changed/message_deleted are edits and deletions of replies.
+REPLY_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
+
+
+def mention_trigger(event: dict[str, Any], team_id: str, bot_user_id: str) -> Trigger:
+    """A mention: its thread (or the message itself as the root of a new thread)."""
+    text = strip_bot_mention(str(event.get("text", "")).replace(f"<@{bot_user_id}>", ""))
+    return Trigger(
+        team_id=team_id,
+        channel_id=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        trigger_ts=event["ts"],
+        user_id=event.get("user", ""),
+        text=text if event.get("thread_ts") else "",
+        source="mention",
+    )
+
+
+def shortcut_trigger(body: dict[str, Any]) -> Trigger:
+    """The message shortcut: the thread of the message it was used on."""
+    message = body["message"]
+    return Trigger(
+        team_id=body["team"]["id"],
+        channel_id=body["channel"]["id"],
+        thread_ts=message.get("thread_ts") or message["ts"],
+        trigger_ts=message["ts"],
+        user_id=body["user"]["id"],
+        source="shortcut",
+        dedupe_id=f"shortcut:{body.get('action_ts') or body.get('trigger_id')}",
+    )
+
+
+def button_trigger(body: dict[str, Any]) -> Trigger:
+    """A button on the questions message: the thread that message is in."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    return Trigger(
+        team_id=body["team"]["id"],
+        channel_id=channel,
+        thread_ts=message.get("thread_ts") or message.get("ts") or body["container"]["message_ts"],
+        trigger_ts=message.get("ts") or body["container"]["message_ts"],
+        user_id=body["user"]["id"],
+        source="button",
+    )
+
+
+def route_message(rt: Runtime, event: dict[str, Any], team_id: str, bot_user_id: str | None) -> Outcome:
+    """A message event: a reply, an edit or a deletion in a session's thread; anything else is ignored."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        return _reply(rt, team_id, event["channel"], message, bot_user_id, edited=True)
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        thread_ts = previous.get("thread_ts")
+        if not thread_ts or not event.get("deleted_ts"):
+            return "ignored"
+        return withdraw_reply(rt, session_key(team_id, event["channel"], thread_ts), event["deleted_ts"])
+    if subtype not in REPLY_SUBTYPES:
+        return "ignored"
+    return _reply(rt, team_id, event["channel"], event, bot_user_id, edited=False)
+
+
+def _reply(
+    rt: Runtime, team_id: str, channel: str, message: dict[str, Any], bot_user_id: str | None, *, edited: bool
+) -> Outcome:
+    thread_ts, ts, user = message.get("thread_ts"), message.get("ts"), message.get("user")
+    if not thread_ts or not ts or thread_ts == ts or not user or message.get("bot_id"):
+        return "ignored"  # not a reply, or a bot's message
+    text = str(message.get("text", ""))
+    if bot_user_id and f"<@{bot_user_id}>" in text and not edited:
+        return "ignored"  # a mention: the app_mention event carries it as a trigger
+    if re.fullmatch(r"\s*", text) and not message.get("files"):
+        return "ignored"
+    key = session_key(team_id, channel, thread_ts)
+    return record_reply(rt, key, Reply(ts=ts, user_id=user, text=text, edited=edited))

@@ -1,0 +1,106 @@
+"""Step 1: decide whether the thread is clear, or which questions to ask, by area."""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from bot.llm.prompts import PromptLibrary
+from bot.spec.discussion import Discussion
+from bot.spec.records import Question
+from bot.spec.schemas import Area, ClarifyResult, UiPhrases
+
+T = TypeVar("T", bound=BaseModel)
+AREA_ORDER = list(Area)
+MAX_EXPERTS = 3
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+class StructuredModel(Protocol):
+    """What the services need from a model client (bot.llm.client.ModelClient provides it)."""
+
+    def structured(self, schema: type[T], system: str, user: str, repair_prompt: str) -> T:
+        """Return one validated object of schema."""
+        ...
+
+    def schema_text(self, schema: type[BaseModel]) -> str | None:
+        """The schema to embed in the prompt, or None when the endpoint enforces it."""
+        ...
+
+
+class ClarifyOutcome(BaseModel):
+    """The questions to post (empty when the thread is clear), the spec's title and language."""
+
+    clear: bool
+    title: str
+    language: str
+    questions: list[Question]
+    phrases: UiPhrases | None = None
+
+
+def clarify(
+    discussion: Discussion, model: StructuredModel, prompts: PromptLibrary, max_questions: int
+) -> ClarifyOutcome:
+    """Ask the model which areas the thread leaves unclear; number the questions grouped by area."""
+    revision = discussion.revision
+    if revision is not None and discussion.message_count == 0:
+        # Nothing was said since the last version: no gaps can have opened, so no model call.
+        return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
+    user = prompts.render(
+        "clarify",
+        transcript=discussion.transcript,
+        message_count=discussion.message_count,
+        condensed=discussion.condensed,
+        max_questions=max_questions,
+        schema_json=model.schema_text(ClarifyResult),
+        previous_spec=revision.spec_markdown if revision else None,
+    )
+    result = model.structured(
+        ClarifyResult, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
+    )
+    # Drop empty questions before numbering, so the numbers people answer with have no gaps.
+    asked = [draft for draft in result.questions if draft.question]
+    drafts = sorted(asked, key=lambda q: AREA_ORDER.index(q.area))[:max_questions]
+    questions = [
+        Question(
+            number=index,
+            area=draft.area,
+            text=draft.question,
+            why=draft.why_it_matters,
+            recommended_answer=draft.recommended_answer or None,
+            experts=experts_for(draft.raised_in, discussion.message_authors),
+        )
+        for index, draft in enumerate(drafts, start=1)
+    ]
+    clear = result.thread_is_clear or not questions
+    if revision is not None and clear:
+        return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
+    language = result.language or "English"
+    return ClarifyOutcome(
+        clear=clear,
+        title=result.title or "Technical specification",
+        language=language,
+        questions=[] if clear else questions,
+        phrases=None if is_english(language) else result.ui_phrases,
+    )
+
+
+def is_english(language: str) -> bool:
+    """True when the thread's language is English (the bot's own wording needs no translation)."""
+    return language.strip().lower() in ("", "english", "en", "en-us", "en-gb")
+
+
+def experts_for(labels: list[str] | None, authors: dict[str, str], limit: int = MAX_EXPERTS) -> list[str]:
+    """User ids of the authors of the labelled messages: only people who posted in the thread, at most limit.
+
+    The model names messages, never people, and the ids come from the transcript's own labels, so a
+    question can never mention someone outside the thread (nor @here/@channel, which are not users).
+    """
+    experts: list[str] = []
+    for label in labels or []:
+        user_id = authors.get(label.strip().strip("[]").upper())
+        if user_id and _USER_ID.fullmatch(user_id) and user_id not in experts:
+            experts.append(user_id)
+    return experts[:limit]

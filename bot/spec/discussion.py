@@ -1,0 +1,215 @@
+"""Build what the model reads: the labelled transcript, the answers, and the budget."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel
+
+from bot.llm.tokens import estimate_tokens
+from bot.spec.answers import AnswerSheet
+from bot.spec.condense import CondensedHistory, Line
+from bot.spec.records import Question
+from bot.spec.redaction import redact
+from bot.spec.transcript import ThreadMessage, format_line
+
+
+class Clarification(BaseModel):
+    """A question with its answer (if any), labelled for citation."""
+
+    number: int
+    area: str
+    question: str
+    recommended: str | None
+    answer: str | None
+    answered_by: str | None
+    label: str | None
+    reply_ts: str | None
+
+
+class RevisionContext(BaseModel):
+    """For a revision: the version being revised (the transcript then holds only what was said since)."""
+
+    version: int
+    title: str
+    language: str
+    spec_markdown: str
+
+
+class Discussion(BaseModel):
+    """The redacted transcript and answers as the model will see them, with label -> ts maps."""
+
+    transcript: str
+    message_count: int
+    condensed: bool
+    redacted_count: int
+    message_labels: dict[str, str]
+    clarifications: list[Clarification]
+    general_replies: list[Clarification]
+    message_authors: dict[str, str] = {}  # label -> user id of the person who wrote that message
+    revision: RevisionContext | None = None
+
+
+# Room for the instructions, the system prompt and (json_object mode) the schema, within the budget.
+PROMPT_RESERVE = 6_000
+# Takes the earlier lines and the tokens their notes may use; returns the notes.
+Condenser = Callable[[list[Line], int], CondensedHistory]
+
+
+def human_messages(messages: Sequence[ThreadMessage], before_ts: str | None) -> list[ThreadMessage]:
+    """The people's messages of the discussion (the bot's own are not discussion), up to before_ts."""
+    cutoff = float(before_ts) if before_ts else math.inf
+    return [m for m in messages if not m.is_bot and float(m.ts) < cutoff]
+
+
+def build_discussion(
+    messages: Sequence[ThreadMessage],
+    *,
+    questions: Sequence[Question],
+    questions_ts: str | None,
+    sheet: AnswerSheet,
+    names: dict[str, str],
+    token_budget: int,
+    now: float | None = None,
+    count: Callable[[str], int] = estimate_tokens,
+    condense: Condenser | None = None,
+    since_ts: str | None = None,
+) -> Discussion:
+    """Label messages M1..Mn and answers A1..An, redact secrets, and keep the prompt within token_budget.
+
+    A thread over budget has its earlier messages condensed by `condense` and its newest kept verbatim.
+    """
+    now = time.time() if now is None else now
+    discussion = human_messages(messages, questions_ts)
+    labels = {f"M{i}": m.ts for i, m in enumerate(discussion, start=1)}
+    # A revision shows only what was said since the last version, but keeps every message's label, so
+    # the earlier version's citations ([M3]) still point at the same messages.
+    shown = {
+        label: m for label, m in zip(labels, discussion, strict=True) if not since_ts or float(m.ts) > float(since_ts)
+    }
+    lines, line_redactions = labelled_lines(
+        {label: m.ts for label, m in shown.items()}, list(shown.values()), now, count, max(200, token_budget // 8)
+    )
+    clarifications, general = _label_answers(questions, sheet, names)
+    answer_redactions = 0
+    answer_tokens = 0
+    for item in [*clarifications, *general]:
+        if item.answer:
+            result = redact(item.answer)
+            item.answer, answer_redactions = result.text, answer_redactions + result.count
+        answer_tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
+    budget = transcript_budget(token_budget, answer_tokens)
+    # The verbatim tail is sized without the answers, so the clarify and write steps split the thread
+    # at the same message and the write step can reuse the clarify step's condensed notes.
+    recent_budget = min(budget, transcript_budget(token_budget, 0)) // 2
+    transcript, history = fit_transcript(lines, budget, count, condense, recent_budget)
+    return Discussion(
+        transcript=transcript,
+        message_count=len(shown),
+        condensed=history is not None,
+        redacted_count=line_redactions + answer_redactions,
+        message_labels=labels,
+        clarifications=clarifications,
+        general_replies=general,
+        message_authors={label: m.user_id for label, m in zip(labels, discussion, strict=True) if m.user_id},
+    )
+
+
+def transcript_budget(token_budget: int, answer_tokens: int) -> int:
+    """Tokens left for the transcript once the instructions (and a schema) and the answers are counted."""
+    reserve = min(PROMPT_RESERVE, token_budget // 4)
+    return max(token_budget - reserve - answer_tokens, token_budget // 4)
+
+
+def labelled_lines(
+    labels: dict[str, str], messages: Sequence[ThreadMessage], now: float, count: Callable[[str], int], cap: int
+) -> tuple[list[Line], int]:
+    """The transcript entries, each redacted and counted; a single message over cap tokens is clipped, saying so."""
+    lines: list[Line] = []
+    redacted = 0
+    for label, message in zip(labels, messages, strict=True):
+        result = redact(format_line(label, message, now))
+        redacted += result.count
+        text, tokens = result.text, count(result.text)
+        if tokens > cap:
+            keep = max(1, len(text) * cap // tokens - 120)
+            text = f"{text[:keep]}\n[... the rest of {label} ({len(text) - keep} characters) left out: too long ...]"
+            tokens = count(text)
+        digest = hashlib.sha256(f"{message.ts}|{message.edited}|{message.model_dump_json()}".encode()).hexdigest()
+        lines.append(Line(label=label, text=text, tokens=tokens, digest=digest))
+    return lines, redacted
+
+
+def fit_transcript(
+    lines: Sequence[Line],
+    budget: int,
+    count: Callable[[str], int],
+    condense: Condenser | None,
+    recent_budget: int | None = None,
+) -> tuple[str, CondensedHistory | None]:
+    """All lines when they fit; else condensed notes on the earlier lines followed by the newest lines verbatim."""
+    if sum(line.tokens + 1 for line in lines) <= budget:
+        return "\n".join(line.text for line in lines), None
+    if condense is None:
+        raise ValueError("the transcript is over budget and no condenser was given")
+    recent: list[Line] = []
+    used = 0
+    for line in reversed(lines):
+        if recent and used + line.tokens + 1 > (recent_budget or budget // 2):
+            break
+        recent.append(line)
+        used += line.tokens + 1
+    recent.reverse()
+    earlier = list(lines[: len(lines) - len(recent)])
+    header = (
+        f"[Messages {earlier[0].label} to {earlier[-1].label} ({len(earlier)} messages) are too long to include: "
+        "below are notes condensed from them, with their authors and labels. "
+        f"Messages {recent[0].label} to {recent[-1].label} follow verbatim.]"
+    )
+    footer = f"[Messages {recent[0].label} to {recent[-1].label}, verbatim:]"
+    history = condense(earlier, budget - used - count(header) - count(footer) - 8)
+    return "\n".join([header, history.text, footer, *(line.text for line in recent)]), history
+
+
+def _label_answers(
+    questions: Sequence[Question], sheet: AnswerSheet, names: dict[str, str]
+) -> tuple[list[Clarification], list[Clarification]]:
+    clarifications: list[Clarification] = []
+    counter = 0
+    for question in questions:
+        answer = sheet.answers.get(question.number)
+        label = None
+        if answer:
+            counter += 1
+            label = f"A{counter}"
+        clarifications.append(
+            Clarification(
+                number=question.number,
+                area=question.area.label,
+                question=question.text,
+                recommended=question.recommended_answer,
+                answer=answer.text if answer else None,
+                answered_by=names.get(answer.user_id, answer.user_id) if answer else None,
+                label=label,
+                reply_ts=answer.reply_ts if answer else None,
+            )
+        )
+    general = []
+    for reply in sheet.general:
+        counter += 1
+        general.append(
+            Clarification(
+                number=0,
+                area="",
+                question="",
+                recommended=None,
+                answer=reply.text,
+                answered_by=names.get(reply.user_id, reply.user_id),
+                label=f"A{counter}",
+                reply_ts=reply.ts,
+            )
+        )
+    return clarifications, general

@@ -1,0 +1,40 @@
+"""Domain records shared by services and storage (no Slack, Redis or OpenAI imports)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.spec.schemas import Area
+
+
+class Question(BaseModel):
+    """A clarifying question as posted in the thread."""
+
+    number: int
+    area: Area
+    text: str
+    why: str = ""
+    recommended_answer: str | None = None
+    experts: list[str] = []  # user ids of people in the thread who raised the point (mentioned)
+
+
+class Reply(BaseModel):
+    """A human reply in the thread after the questions, kept as an answer."""
+
+    ts: str
+    user_id: str
+    text: str
+    edited: bool = False
+    answers: dict[int, str] | None = None  # answers already split by question (the answers form)
+
+
+class SpecSummary(BaseModel):
+    """What the summary posted with a spec says: its overview, sizes, and who answered."""
+
+    title: str
+    overview: str
+    requirements: int
+    risks: int
+    open_questions: int
+    answered_by: list[str] = []
+    needs_human: list[str] = []

@@ -1,0 +1,165 @@
+"""Step 2: write the spec model from the discussion and the answers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import ModelOutputError, ModelUnavailableError
+from bot.llm.prompts import PromptLibrary
+from bot.spec.checklist import CheckContext, ChecklistReport, ItemResult, run_checklist
+from bot.spec.checklist.base import mentions, strip_fr_prefix
+from bot.spec.checklist.rules import unsourced_items
+from bot.spec.clarify import StructuredModel
+from bot.spec.discussion import Discussion
+from bot.spec.schemas import Sourced, SpecRepair, TechnicalSpecDraft
+
+log = logging.getLogger(__name__)
+ASSUMPTION_PREFIX = "Assumption to confirm:"
+CHECKLIST_SOURCE = "checklist"
+
+
+@dataclass(frozen=True)
+class WrittenSpec:
+    """The spec after the checklist and its repairs, with the checklist before and after repair."""
+
+    spec: TechnicalSpecDraft
+    before: ChecklistReport
+    after: ChecklistReport
+    rounds: int
+
+    @property
+    def needs_human(self) -> list[ItemResult]:
+        """The checklist items still failing after the repairs: said in the comment and Open Questions."""
+        return self.after.failing
+
+
+def write_checked_spec(
+    discussion: Discussion,
+    language: str,
+    model: StructuredModel,
+    prompts: PromptLibrary,
+    *,
+    sections: Iterable[str] | None = None,
+    repair_rounds: int = 2,
+) -> WrittenSpec:
+    """Write the spec, run the checklist, send targeted repairs (at most repair_rounds), then be honest."""
+    rendered = None if sections is None else frozenset(sections)
+    context = check_context(discussion)
+    spec = complete(write_spec(discussion, language, model, prompts), discussion)
+    before = report = run_checklist(spec, context, rendered)
+    rounds = 0
+    while report.failing and rounds < repair_rounds:
+        rounds += 1
+        try:
+            spec = complete(repair_spec(spec, report, discussion, language, model, prompts), discussion)
+        except (ModelOutputError, ModelUnavailableError) as exc:
+            # The draft is still worth delivering: what the repair could not fix is reported, not hidden.
+            log.warning("checklist repair failed", extra={"round": rounds, "error": str(exc)[:200]})
+            break
+        report = run_checklist(spec, context, rendered)
+    log.info(
+        "spec checklist",
+        extra={"before": f"{before.passed_count}/{before.total}", "after": f"{report.passed_count}/{report.total}"},
+    )
+    return WrittenSpec(with_checklist_items(spec, report), before, report, rounds)
+
+
+def check_context(discussion: Discussion) -> CheckContext:
+    """The labels a citation may name (messages, answers, questions) and the unanswered questions."""
+    labels = {*discussion.message_labels, CHECKLIST_SOURCE.upper()}
+    labels |= {c.label for c in [*discussion.clarifications, *discussion.general_replies] if c.label}
+    labels |= {f"Q{c.number}" for c in discussion.clarifications}
+    unanswered = tuple(c.question for c in discussion.clarifications if not c.answer)
+    # A revision's transcript holds only what was said since, so the old version's labels can't be checked.
+    revising = getattr(discussion, "revision", None) is not None
+    return CheckContext(labels=None if revising else frozenset(labels), unanswered=unanswered)
+
+
+def repair_spec(
+    spec: TechnicalSpecDraft,
+    report: ChecklistReport,
+    discussion: Discussion,
+    language: str,
+    model: StructuredModel,
+    prompts: PromptLibrary,
+) -> TechnicalSpecDraft:
+    """One targeted repair request naming exactly the failing items; only their sections are replaced."""
+    sections = report.sections_to_repair()
+    user = prompts.render(
+        "checklist_repair",
+        failing=[{"item": r.item, "title": r.title, "problems": [p.text for p in r.problems]} for r in report.failing],
+        sections=sections,
+        spec_json=spec.model_dump_json(indent=1),
+        schema_json=model.schema_text(SpecRepair),
+        **discussion_context(discussion, language),
+    )
+    patch = model.structured(SpecRepair, prompts.render("system"), user, prompts.render("repair", problem="{problem}"))
+    update = {name: getattr(patch, name) for name in sections if getattr(patch, name) is not None}
+    return spec.model_copy(update=update)
+
+
+def complete(spec: TechnicalSpecDraft, discussion: Discussion) -> TechnicalSpecDraft:
+    """What code can fix without the model: FR numbers, unanswered questions and assumptions listed."""
+    requirements = [fr.model_copy(update={"text": strip_fr_prefix(fr.text)}) for fr in spec.functional_requirements]
+    spec = spec.model_copy(update={"functional_requirements": requirements})
+    return with_assumptions(with_unanswered_questions(spec, discussion))
+
+
+def with_assumptions(spec: TechnicalSpecDraft) -> TechnicalSpecDraft:
+    """List every requirement, decision and risk that cites nothing as an assumption to confirm."""
+    kept = [q for q in spec.open_questions if not q.text.startswith(ASSUMPTION_PREFIX)]
+    listed = " ".join(q.text for q in kept)
+    added = [
+        Sourced(text=f'{ASSUMPTION_PREFIX} {label}, "{text}", rests on no message or answer in the thread.', sources=[])
+        for label, text in unsourced_items(spec)
+        if not mentions(listed, text)
+    ]
+    return spec.model_copy(update={"open_questions": [*kept, *added]})
+
+
+def with_checklist_items(spec: TechnicalSpecDraft, report: ChecklistReport) -> TechnicalSpecDraft:
+    """Carry every checklist item that still fails into Open Questions, for a human to settle."""
+    items = [Sourced(text=f"{r.summary()}.", sources=[CHECKLIST_SOURCE]) for r in report.failing]
+    return spec.model_copy(update={"open_questions": [*spec.open_questions, *items]})
+
+
+def discussion_context(discussion: Discussion, language: str) -> dict[str, Any]:
+    """The template variables every spec-writing prompt shares: the thread, the answers, the language."""
+    return {
+        "transcript": discussion.transcript,
+        "message_count": discussion.message_count,
+        "condensed": discussion.condensed,
+        "clarifications": [c.model_dump() for c in discussion.clarifications],
+        "general_replies": [c.model_dump() for c in discussion.general_replies],
+        "language": language,
+    }
+
+
+def write_spec(
+    discussion: Discussion, language: str, model: StructuredModel, prompts: PromptLibrary
+) -> TechnicalSpecDraft:
+    """Ask the model for the whole spec, then make sure no unanswered question is dropped."""
+    user = prompts.render(
+        "write",
+        schema_json=model.schema_text(TechnicalSpecDraft),
+        previous_spec=discussion.revision.spec_markdown if discussion.revision else None,
+        **discussion_context(discussion, language),
+    )
+    spec = model.structured(
+        TechnicalSpecDraft, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
+    )
+    return with_unanswered_questions(spec, discussion)
+
+
+def with_unanswered_questions(spec: TechnicalSpecDraft, discussion: Discussion) -> TechnicalSpecDraft:
+    """Add every question the team left unanswered to Open Questions, unless the model already has it."""
+    present = " ".join(item.text.lower() for item in spec.open_questions)
+    missing = [
+        Sourced(text=f"{c.question} (clarifying question {c.number}, {c.area}; unanswered)", sources=[f"Q{c.number}"])
+        for c in discussion.clarifications
+        if not c.answer and c.question.lower()[:60] not in present
+    ]
+    return spec.model_copy(update={"open_questions": [*spec.open_questions, *missing]})

@@ -1,0 +1,91 @@
+"""The per-process set of clients (Redis, Slack, model, prompts, queue), built once from Settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import redis
+
+from bot.config import Settings
+from bot.llm.client import ModelClient
+from bot.llm.prompts import PromptLibrary
+from bot.slack.gateway import SlackGateway, build_web_client
+from bot.slack.people import UserDirectory
+from bot.store.queue import JobQueue
+from bot.store.sessions import PREFIX, SessionStore
+
+
+@dataclass
+class Runtime:
+    """Everything a listener or a job needs, created once per process and passed in."""
+
+    settings: Settings
+    redis: redis.Redis
+    store: SessionStore
+    slack: SlackGateway
+    users: UserDirectory
+    queue: JobQueue
+    prompts: PromptLibrary
+    _model: ModelClient | None = field(default=None, repr=False)
+    _model_pid: int = 0
+
+    @property
+    def model(self) -> ModelClient:
+        """The model client, created lazily in the process that uses it (never shared across a fork)."""
+        if self._model is None or self._model_pid != os.getpid():
+            s = self.settings
+            self._model = ModelClient(
+                api_key=s.openai_api_key.get_secret_value(),
+                base_url=s.openai_base_url,
+                model=s.openai_model,
+                timeout=s.openai_timeout_seconds,
+                max_retries=s.openai_max_retries,
+                structured_mode=s.structured_mode,
+            )
+            self._model_pid = os.getpid()
+        return self._model
+
+
+def build_runtime(settings: Settings, redis_url: str, connection: redis.Redis | None = None) -> Runtime:
+    """Create the clients for this process from settings (connection: an already made Redis client)."""
+    if connection is None:
+        connection = redis.Redis.from_url(
+            redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30
+        )
+    token = settings.slack_bot_token.get_secret_value()
+    client = build_web_client(token, settings.slack_api_url)
+    slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
+    return Runtime(
+        settings=settings,
+        redis=connection,
+        store=SessionStore(connection, settings.techspec_session_ttl_seconds),
+        slack=slack,
+        users=UserDirectory(connection, slack),
+        queue=JobQueue(
+            connection,
+            f"{settings.techspec_queue_prefix}",
+            job_timeout=settings.techspec_job_timeout_seconds,
+            retry_intervals=settings.techspec_job_retry_intervals,
+        ),
+        prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
+    )
+
+
+_current: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime) -> None:
+    """Make runtime the one jobs in this process use (set by each entry point at start)."""
+    global _current
+    _current = runtime
+
+
+def current_runtime() -> Runtime:
+    """The runtime of this process; a forked job process inherits its parent's."""
+    if _current is None:
+        raise RuntimeError("no runtime: start the process through `python -m bot`")
+    return _current
+
+
+__all__ = ["PREFIX", "Runtime", "build_runtime", "current_runtime", "set_runtime"]
