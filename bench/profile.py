@@ -24,13 +24,13 @@ def profile_session(size: int, slack_latency: float = 0.0) -> str:
         stack.slack.latency = slack_latency
         os.environ.update(stack.env)
         from bot.config import load_settings
-        from bot.flow.jobs import run_session
+        from bot.flow.jobs import JOBS, run_session
         from bot.store.sessions import Session
-        from bot.wiring import build_runtime, set_runtime
+        from bot.wiring import build_runtime, connect_redis, set_runtime
 
         settings = load_settings("worker")
         assert settings.redis_url
-        rt = build_runtime(settings, settings.redis_url)
+        rt = build_runtime(settings, connect_redis(settings.redis_url), JOBS)
         set_runtime(rt)
         from bot.run.warmup import warm_worker
 

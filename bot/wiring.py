@@ -1,4 +1,9 @@
-"""The per-process set of clients (Redis, Slack, model, prompts, queue), built once from Settings."""
+"""The per-process clients (Redis, Slack, model, prompts, queue), built once from Settings.
+
+Listeners receive the Runtime explicitly. RQ calls job functions with plain arguments only, so the
+job entry points (`bot.flow.jobs`, and nothing else) find it through `current_runtime()`, set once
+by each process's entry point before any job runs.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from bot.llm.client import ModelClient
 from bot.llm.prompts import PromptLibrary
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.people import UserDirectory
-from bot.store.queue import JobQueue
-from bot.store.sessions import PREFIX, SessionStore
+from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
+from bot.store.queue import FailureCallback, JobQueue, JobTable
+from bot.store.sessions import SessionStore
 
 
 @dataclass
@@ -27,6 +33,8 @@ class Runtime:
     users: UserDirectory
     queue: JobQueue
     prompts: PromptLibrary
+    recent: RecentSpecs
+    markers: OnceMarkers
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
 
@@ -47,12 +55,21 @@ class Runtime:
         return self._model
 
 
-def build_runtime(settings: Settings, redis_url: str, connection: redis.Redis | None = None) -> Runtime:
-    """Create the clients for this process from settings (connection: an already made Redis client)."""
-    if connection is None:
-        connection = redis.Redis.from_url(
-            redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30
-        )
+@dataclass(frozen=True)
+class JobWiring:
+    """The job functions the queue enqueues by kind, and RQ's give-up callback (from bot.flow.jobs)."""
+
+    jobs: JobTable
+    on_failure: FailureCallback | None = None
+
+
+def connect_redis(redis_url: str) -> redis.Redis:
+    """A Redis client with timeouts, so a stalled server fails calls instead of hanging them."""
+    return redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
+
+
+def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) -> Runtime:
+    """Create the clients for this process from settings, around an already made Redis client."""
     token = settings.slack_bot_token.get_secret_value()
     client = build_web_client(token, settings.slack_api_url)
     slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
@@ -61,14 +78,18 @@ def build_runtime(settings: Settings, redis_url: str, connection: redis.Redis | 
         redis=connection,
         store=SessionStore(connection, settings.techspec_session_ttl_seconds),
         slack=slack,
-        users=UserDirectory(connection, slack),
+        users=UserDirectory(NameCache(connection), slack),
         queue=JobQueue(
             connection,
-            f"{settings.techspec_queue_prefix}",
+            settings.techspec_queue_prefix,
+            jobs=jobs.jobs,
+            on_failure=jobs.on_failure,
             job_timeout=settings.techspec_job_timeout_seconds,
             retry_intervals=settings.techspec_job_retry_intervals,
         ),
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
+        recent=RecentSpecs(connection),
+        markers=OnceMarkers(connection),
     )
 
 
@@ -86,6 +107,3 @@ def current_runtime() -> Runtime:
     if _current is None:
         raise RuntimeError("no runtime: start the process through `python -m bot`")
     return _current
-
-
-__all__ = ["PREFIX", "Runtime", "build_runtime", "current_runtime", "set_runtime"]

@@ -8,7 +8,8 @@ import pytest
 import redis
 
 from bot.spec.records import Reply
-from bot.store.sessions import Phase, Session, SessionStore, TransitionRefused, lock_key, replies_key, session_key
+from bot.store.keys import lock_key, replies_key, session_key
+from bot.store.sessions import Phase, Session, SessionStore, TransitionRefused
 
 TTL = 3600
 

@@ -1,13 +1,22 @@
-"""`/techspec` arguments: a message link (that thread) or a few words (a new thread)."""
+"""`/techspec` arguments: a message link (that thread) or a few words (a new thread).
+
+The web process only acks and queues the command; membership checks, reading the link's thread and
+posting a new root happen on the worker, so the ack never waits on Slack.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import TechspecError
-from bot.flow.intake import Trigger
-from bot.slack import texts as messages
+from bot.flow.intake import handle_trigger
+from bot.flow.trigger import Outcome, Trigger
+from bot.slack import texts
+from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import looks_like_link, parse_permalink
+from bot.store.queue import JobKind, job_id
 from bot.wiring import Runtime
 
 NOT_A_MEMBER = (
@@ -17,11 +26,31 @@ NOT_A_MEMBER = (
 BAD_LINK = (
     "That doesn't look like a link to a Slack message. Use *Copy link* on a message of the thread, then paste it."
 )
+COMMAND_FIELDS = ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")
 
 
 def is_help(text: str) -> bool:
     """True for `/techspec` alone or `/techspec help`."""
     return text.strip().lower() in ("", "help", "-h", "--help", "?")
+
+
+def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
+    """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
+    payload = {name: body.get(name) for name in COMMAND_FIELDS}
+    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id("command", str(body.get("trigger_id"))))
+    return "started"
+
+
+def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:
+    """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
+    try:
+        trigger = resolve_command(rt, payload)
+        if trigger is not None:
+            handle_trigger(rt, trigger)
+    except TechspecError as exc:
+        rt.slack.respond(payload["response_url"], exc.user_message)
+    except SlackApiError as exc:
+        rt.slack.respond(payload["response_url"], as_access_error(exc).user_message)
 
 
 def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger | None:
@@ -46,5 +75,5 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger | None:
             dedupe_id=f"command:{payload.get('trigger_id')}",
         )
     channel = payload["channel_id"]
-    root = rt.slack.post(channel, None, messages.thread_root_text(user, text))
+    root = rt.slack.post(channel, None, texts.thread_root_text(user, text))
     return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")

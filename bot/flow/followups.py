@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks as ui_blocks
+from bot.slack import blocks
 from bot.spec.answers import AnswerSheet, Replacement
-from bot.store.queue import job_id
-from bot.store.sessions import PREFIX, Phase, Session
-from bot.wiring import Runtime, current_runtime
+from bot.store.queue import JobKind, job_id
+from bot.store.sessions import Phase, Session
+from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def _marker(kind: str, session_key: str, *parts: object) -> str:
-    digest = hashlib.sha1(session_key.encode()).hexdigest()[:20]
-    return ":".join([PREFIX, kind, digest, *(str(p) for p in parts)])
 
 
 def announce_replacements(rt: Runtime, session: Session, sheet: AnswerSheet) -> None:
@@ -28,11 +22,10 @@ def announce_replacements(rt: Runtime, session: Session, sheet: AnswerSheet) -> 
     for replacement in sheet.replacements:
         by_reply[replacement.reply_ts].append(replacement)
     for reply_ts, replacements in by_reply.items():
-        marker = _marker("replaced", session.key, session.version, reply_ts)
-        if not rt.redis.set(marker, "1", nx=True, ex=rt.store.ttl):
+        if not rt.markers.first("replaced", session.key, session.version, reply_ts, ttl_seconds=rt.store.ttl):
             continue
         try:
-            rt.slack.post(session.channel_id, session.thread_ts, ui_blocks.replacement_notice(replacements))
+            rt.slack.post(session.channel_id, session.thread_ts, blocks.replacement_notice(replacements))
         except SlackApiError as exc:
             log.warning("could not say an answer was replaced", extra={"error": str(exc)[:200]})
 
@@ -43,7 +36,7 @@ def schedule_reminder(rt: Runtime, session: Session) -> None:
     if delay <= 0:
         return
     rt.queue.enqueue(
-        "bot.flow.followups.remind",
+        JobKind.REMIND,
         session.key,
         session.version,
         job_id=job_id("remind", session.key, session.version, session.instance),
@@ -51,16 +44,14 @@ def schedule_reminder(rt: Runtime, session: Session) -> None:
     )
 
 
-def remind(key: str, version: int) -> None:
+def remind(rt: Runtime, key: str, version: int) -> None:
     """Remind the person who asked, once, if the questions of this version are still unanswered."""
-    rt = current_runtime()
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS or session.version != version:
         return
     if rt.store.answers(session):
         return  # someone answered: no reminder
-    if not rt.redis.set(_marker("reminded", key, version), "1", nx=True, ex=rt.store.ttl):
+    if not rt.markers.first("reminded", key, version, ttl_seconds=rt.store.ttl):
         return  # at most one, whatever retries or duplicate jobs happen
-    rt.slack.post(
-        session.channel_id, session.thread_ts, ui_blocks.reminder_text(session.requested_by, len(session.questions))
-    )
+    text = blocks.reminder_text(session.requested_by, len(session.questions))
+    rt.slack.post(session.channel_id, session.thread_ts, text)

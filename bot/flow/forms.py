@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.flow.intake import Outcome, Trigger, record_reply
-from bot.slack import blocks as ui_blocks
+from bot.flow.replies import record_reply
+from bot.flow.trigger import Outcome, Trigger
+from bot.slack import blocks
 from bot.spec.answers import match_answers
 from bot.spec.records import Reply
 from bot.store.sessions import Phase, Session
@@ -30,7 +31,7 @@ def open_answers_form(rt: Runtime, trigger: Trigger, trigger_id: str) -> Outcome
     prefill = {number: answer.text for number, answer in sheet.answers.items()}
     # The form belongs to this round of questions: a later round (a revision) must not take its answers.
     ref = f"{session.key}#{session.questions_ts}"
-    view = ui_blocks.answers_modal(ref, session.title or "Technical spec", session.questions, prefill)
+    view = blocks.answers_modal(ref, session.title or "Technical spec", session.questions, prefill)
     rt.slack.open_view(trigger_id, view)
     return "started"
 
@@ -51,7 +52,7 @@ def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None,
         first = "q1" if session is None or not session.questions else f"q{session.questions[0].number}"
         return None, {}, {first: NOT_OPEN}
     values = (view.get("state") or {}).get("values") or {}
-    answers = ui_blocks.form_answers(values, session.questions)
+    answers = blocks.form_answers(values, session.questions)
     if not answers:
         return None, {}, {f"q{session.questions[0].number}": EMPTY}
     return session, answers, {}
@@ -59,7 +60,7 @@ def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None,
 
 def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:
     """Post the answers in the thread as one message from the person, and record them as their reply."""
-    text = ui_blocks.form_answers_text(user_id, session.questions, answers)
+    text = blocks.form_answers_text(user_id, session.questions, answers)
     ts = rt.slack.post(session.channel_id, session.thread_ts, text)
     plain = "\n".join(f"{number}. {answer}" for number, answer in sorted(answers.items()))
     outcome = record_reply(rt, session.key, Reply(ts=ts, user_id=user_id, text=plain, answers=answers))

@@ -8,63 +8,45 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-from typing import Literal
 
-from pydantic import BaseModel
-
-from bot.slack import texts as messages
+from bot.flow.replies import record_reply
+from bot.flow.revisions import start_revision
+from bot.flow.status import acknowledge_or_undo, replace_session, tell
+from bot.flow.steps import enqueue_step
+from bot.flow.trigger import Outcome, Trigger
+from bot.slack import texts
 from bot.spec.records import Reply
-from bot.store.queue import job_id
-from bot.store.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused, session_key
+from bot.store.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["started", "write_requested", "resumed", "busy", "duplicate", "ignored", "cancelled"]
-STEP_JOBS = {
-    Phase.READING: "bot.flow.jobs.run_session",
-    Phase.WRITING: "bot.flow.jobs.write_session",
-}
-
-
-class Trigger(BaseModel):
-    """A request to work on a thread: who asked, where, and from which message."""
-
-    team_id: str
-    channel_id: str
-    thread_ts: str
-    trigger_ts: str
-    user_id: str
-    text: str = ""
-    source: Literal["mention", "shortcut", "command", "button"] = "mention"
-    dedupe_id: str = ""  # what makes this request unique when it is not the triggering message itself
-
-    @property
-    def key(self) -> str:
-        """The session key of the thread."""
-        return session_key(self.team_id, self.channel_id, self.thread_ts)
+# A step holds the session's lease while it runs; a session in a working phase that nobody holds and
+# that has not changed for this long has lost its job (RQ gave up on it, or Redis lost the queue).
+ABANDONED_AFTER_SECONDS = 600
+BUSY = "I'm already working on this thread; I'll post here when there's something to see."
+STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 
 
 def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     """Start, continue or resume the thread's session; exactly once per triggering message."""
-    if trigger.source != "button" and not rt.store.claim_trigger(
-        trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts
-    ):
+    if trigger.source != "button" and not rt.store.claim_trigger(trigger.channel_id, trigger.claim_id):
         return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
     session, last_phase = rt.store.lookup(trigger.key)
     if session is not None and session.phase == Phase.DONE and session.spec_markdown:
-        if trigger.source == "button":
-            return "busy"  # "Generate now" on questions whose spec is already done
-        from bot.flow.revisions import start_revision  # local: revisions builds on this module
-
-        return start_revision(rt, trigger, "revise")  # a thread that has a spec: its next version
+        # A thread that has a spec: a mention starts its next version ("Generate now" is stale there).
+        return "busy" if trigger.source == "button" else start_revision(rt, trigger, "revise")
     if session is None or session.phase in (Phase.DONE, Phase.CANCELLED):
         expired = session is None and last_phase in ACTIVE_PHASES | {Phase.FAILED}
         return start_session(rt, trigger, previous=session, expired=expired)
     if is_stale_button(trigger, session):
         tell(rt, trigger, STALE_BUTTON)
         return "ignored"
+    return continue_session(rt, trigger, session)
+
+
+def continue_session(rt: Runtime, trigger: Trigger, session: Session) -> Outcome:
+    """A trigger in a thread whose session is under way: go ahead, resume, or say it is busy."""
     if session.phase == Phase.AWAITING_ANSWERS:
         if trigger.text:
             record_reply(rt, trigger.key, Reply(ts=trigger.trigger_ts, user_id=trigger.user_id, text=trigger.text))
@@ -75,13 +57,8 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
         return resume_abandoned(rt, trigger.key)
     if session.phase == Phase.READING and remember_go_ahead(rt, trigger):
         return "write_requested"
-    tell(rt, trigger, "I'm already working on this thread; I'll post here when there's something to see.")
+    tell(rt, trigger, BUSY)
     return "busy"
-
-
-# A step holds the session's lease while it runs; a session in a working phase that nobody holds and
-# that has not changed for this long has lost its job (RQ gave up on it, or Redis lost the queue).
-ABANDONED_AFTER_SECONDS = 600
 
 
 def is_abandoned(rt: Runtime, session: Session) -> bool:
@@ -137,42 +114,12 @@ def start_session(rt: Runtime, trigger: Trigger, previous: Session | None, expir
             return "busy"  # another trigger created it a moment ago
     else:
         try:
-            rt.store.transition(trigger.key, {Phase.DONE, Phase.CANCELLED}, lambda s: _replace(s, fresh))
+            rt.store.transition(trigger.key, {Phase.DONE, Phase.CANCELLED}, lambda s: replace_session(s, fresh))
         except TransitionRefused:
             return "busy"
     acknowledge_or_undo(rt, trigger, previous, expired)
-    rt.queue.enqueue(
-        STEP_JOBS[Phase.READING], trigger.key, job_id=job_id("read", trigger.key, fresh.version, fresh.instance)
-    )
+    enqueue_step(rt, fresh, fresh.instance)
     return "started"
-
-
-def acknowledge_or_undo(rt: Runtime, trigger: Trigger, previous: Session | None, expired: bool = False) -> None:
-    """Acknowledge a session just started; if Slack refuses, put the thread back as it was and re-raise."""
-    try:
-        acknowledge(rt, trigger, expired)
-    except Exception:
-        # Not in the channel, archived, a missing scope, rate limits after retries, storage trouble:
-        # undo, so the retry after the fix starts cleanly, and let the listener say what to do.
-        try:
-            if previous is None:
-                rt.store.delete(trigger.key)
-            else:
-                rt.store.update(trigger.key, lambda s: _replace(s, previous))
-            rt.store.release_trigger(trigger.channel_id, trigger.dedupe_id or trigger.trigger_ts)
-        except Exception:  # noqa: BLE001 - the original error is the one to report
-            log.exception("could not undo a session start")
-        raise
-
-
-def acknowledge(rt: Runtime, trigger: Trigger, expired: bool = False) -> None:
-    """Show at once that the bot is on it: :eyes: on the triggering message and a status line."""
-    rt.slack.react(trigger.channel_id, trigger.trigger_ts, "eyes")
-    text = messages.status_reading()
-    if expired:
-        text = messages.expired_restart() + "\n" + text
-    status_ts = rt.slack.post(trigger.channel_id, trigger.thread_ts, text)
-    rt.store.update(trigger.key, lambda s: setattr(s, "status_ts", status_ts))
 
 
 def request_write(rt: Runtime, key: str, user_id: str) -> Outcome:
@@ -182,7 +129,7 @@ def request_write(rt: Runtime, key: str, user_id: str) -> Outcome:
     except TransitionRefused as refused:
         log.info("write not requested", extra={"phase": str(refused)})
         return "busy"
-    rt.queue.enqueue(STEP_JOBS[Phase.WRITING], key, job_id=job_id("write", key, session.version, session.instance))
+    enqueue_step(rt, session, session.instance)
     return "write_requested"
 
 
@@ -200,14 +147,9 @@ def resume_failed(rt: Runtime, key: str) -> Outcome:
     if session.phase == Phase.AWAITING_ANSWERS:
         return "resumed"
     if session.status_ts:
-        rt.slack.update(session.channel_id, session.status_ts, messages.status_reading())
-    step = STEP_JOBS.get(session.phase, STEP_JOBS[Phase.READING])
-    nonce = rt.store.next_attempt(key)
-    rt.queue.enqueue(step, key, job_id=job_id(session.phase.value, key, session.version, nonce))
+        rt.slack.update(session.channel_id, session.status_ts, texts.status_reading())
+    enqueue_step(rt, session, "retry", rt.store.next_attempt(key))
     return "resumed"
-
-
-STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 
 
 def is_stale_button(trigger: Trigger, session: Session) -> bool:
@@ -217,66 +159,19 @@ def is_stale_button(trigger: Trigger, session: Session) -> bool:
 
 def cancel(rt: Runtime, trigger: Trigger) -> Outcome:
     """End a session that is still waiting for answers (from the Cancel button of its questions)."""
-    key, user_id = trigger.key, trigger.user_id
-    current = rt.store.get(key)
+    current = rt.store.get(trigger.key)
     if current is not None and is_stale_button(trigger, current):
         tell(rt, trigger, STALE_BUTTON)
         return "ignored"
     try:
-        session = rt.store.transition(key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.CANCELLED))
+        session = rt.store.transition(
+            trigger.key, {Phase.AWAITING_ANSWERS}, lambda s: setattr(s, "phase", Phase.CANCELLED)
+        )
     except TransitionRefused:
         return "busy"
     if session.status_ts:
-        rt.slack.update(session.channel_id, session.status_ts, messages.status_cancelled(user_id))
+        rt.slack.update(session.channel_id, session.status_ts, texts.status_cancelled(trigger.user_id))
     return "cancelled"
-
-
-def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
-    """Record a human reply after the questions as an answer and enqueue a recount."""
-    session, last_phase = rt.store.lookup(key)
-    if session is None and last_phase in ACTIVE_PHASES | {Phase.FAILED}:
-        return tell_expired(rt, key, reply)
-    # While reading, the questions may be being posted this very moment: keep the reply, and let the
-    # count decide later (by the questions' ts) whether it answers them.
-    if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS):
-        return "ignored"
-    if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
-        return "ignored"  # part of the discussion, not an answer (an edit of an older message)
-    rt.store.record_reply(key, reply)
-    rt.queue.enqueue(
-        "bot.flow.jobs.refresh_answers", key, job_id=job_id("recount", key, reply.ts, uuid.uuid4().hex[:8])
-    )
-    return "started"
-
-
-def tell_expired(rt: Runtime, key: str, reply: Reply) -> Outcome:
-    """Say once, in the thread, that its session expired and how to start again."""
-    _, team_id, channel_id, thread_ts = key.rsplit(":", 3)
-    if not rt.store.forget_history(key):
-        return "ignored"  # another reply arriving at the same moment already said it
-    days = max(1, rt.settings.techspec_session_ttl_seconds // 86400)
-    rt.slack.post(channel_id, thread_ts, messages.expired_notice(days))
-    return "ignored"
-
-
-def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
-    """Forget a deleted reply and enqueue a recount."""
-    session = rt.store.get(key)
-    if session is None or session.phase not in ACTIVE_PHASES:
-        return "ignored"
-    if rt.store.remove_reply(key, ts):
-        rt.queue.enqueue("bot.flow.jobs.refresh_answers", key, job_id=job_id("recount", key, ts, uuid.uuid4().hex[:8]))
-    return "started"
-
-
-def tell(rt: Runtime, trigger: Trigger, text: str) -> None:
-    """Say something only the person who triggered will see, in the thread."""
-    rt.slack.post_ephemeral(trigger.channel_id, trigger.user_id, text, thread_ts=trigger.thread_ts)
-
-
-def _replace(session: Session, fresh: Session) -> None:
-    for name in Session.model_fields:
-        setattr(session, name, getattr(fresh, name))
 
 
 def _mark_write(session: Session, user_id: str) -> None:

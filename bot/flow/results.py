@@ -9,7 +9,7 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 
 from bot.flow import home
-from bot.slack import blocks as ui_blocks
+from bot.slack import blocks
 from bot.spec.diff import diff_specs, unchanged_count
 from bot.store.sessions import Session
 from bot.wiring import Runtime
@@ -50,8 +50,8 @@ def _post_summary(rt: Runtime, session: Session, link: str | None) -> Session:
     ts = rt.slack.post(
         session.channel_id,
         session.thread_ts,
-        ui_blocks.summary_text(summary, session.version),
-        ui_blocks.summary_blocks(summary, session.version, link, session.key),
+        blocks.summary_text(summary, session.version),
+        blocks.summary_blocks(summary, session.version, link, session.key),
     )
     return _save(rt, session, lambda s: setattr(s, "summary_ts", ts))
 
@@ -61,6 +61,6 @@ def _post_changes(rt: Runtime, session: Session, link: str | None) -> Session:
     if session.changes_posted or not before or not after:
         return session
     changes = diff_specs(before, after)
-    blocks = ui_blocks.changes_blocks(session.version, changes, unchanged_count(before, after))
-    rt.slack.post(session.channel_id, session.thread_ts, ui_blocks.changes_text(session.version, changes), blocks)
+    body = blocks.changes_blocks(session.version, changes, unchanged_count(before, after))
+    rt.slack.post(session.channel_id, session.thread_ts, blocks.changes_text(session.version, changes), body)
     return _save(rt, session, lambda s: setattr(s, "changes_posted", True))

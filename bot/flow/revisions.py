@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.flow.intake import STEP_JOBS, Outcome, Trigger, acknowledge_or_undo
-from bot.store.queue import job_id
+from bot.flow.status import acknowledge_or_undo, replace_session
+from bot.flow.steps import enqueue_step
+from bot.flow.trigger import Outcome, Trigger
 from bot.store.sessions import Phase, Session, TransitionRefused
 from bot.wiring import Runtime
 
@@ -45,25 +46,13 @@ def next_version(previous: Session, trigger: Trigger, mode: Mode) -> Session:
 
 def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:
     """Start version n+1 of the thread's done spec; 'busy' if the session is not done (a double click)."""
-
-    def advance(session: Session) -> None:
-        fresh = next_version(session, trigger, mode)
-        for name in Session.model_fields:
-            setattr(session, name, getattr(fresh, name))
-
     previous = rt.store.get(trigger.key)
     try:
-        session = rt.store.transition(trigger.key, {Phase.DONE}, advance)
+        session = rt.store.transition(
+            trigger.key, {Phase.DONE}, lambda s: replace_session(s, next_version(s, trigger, mode))
+        )
     except TransitionRefused:
         return "busy"
     acknowledge_or_undo(rt, trigger, previous)
-    step = "read" if session.phase == Phase.READING else "write"
-    rt.queue.enqueue(
-        STEP_JOBS[session.phase], trigger.key, job_id=job_id(step, trigger.key, session.version, session.instance)
-    )
+    enqueue_step(rt, session, session.instance)
     return "started"
-
-
-def revisable(session: Session | None) -> bool:
-    """True for a session whose spec is done, so a mention in its thread revises it."""
-    return session is not None and session.phase == Phase.DONE and bool(session.spec_markdown)

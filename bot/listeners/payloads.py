@@ -1,15 +1,16 @@
-"""Turn Slack payloads into intake calls: which thread, who, and what kind of request."""
+"""Slack's JSON -> what the flow takes: a Trigger for a request, a ThreadReply / DeletedReply for a message.
+
+Pure parsing: nothing here calls Slack or touches storage.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from bot.flow.intake import Outcome, Trigger, record_reply, withdraw_reply
+from bot.flow.trigger import DeletedReply, ThreadReply, Trigger
 from bot.spec.answers import strip_bot_mention
 from bot.spec.records import Reply
-from bot.store.sessions import session_key
-from bot.wiring import Runtime
 
 # Message subtypes that are people talking in the thread; everything else (joins, bot posts,
 # channel changes) is ignored. message_changed/message_deleted are edits and deletions of replies.
@@ -45,7 +46,7 @@ def shortcut_trigger(body: dict[str, Any]) -> Trigger:
 
 
 def button_trigger(body: dict[str, Any]) -> Trigger:
-    """A button on the questions message: the thread that message is in."""
+    """A button on one of the bot's messages: the thread that message is in."""
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
     return Trigger(
@@ -58,33 +59,31 @@ def button_trigger(body: dict[str, Any]) -> Trigger:
     )
 
 
-def route_message(rt: Runtime, event: dict[str, Any], team_id: str, bot_user_id: str | None) -> Outcome:
-    """A message event: a reply, an edit or a deletion in a session's thread; anything else is ignored."""
+def thread_change(event: dict[str, Any], team_id: str, bot_user_id: str | None) -> ThreadReply | DeletedReply | None:
+    """A message event as a reply, an edit or a deletion in a thread; None for anything else."""
     subtype = event.get("subtype")
     if subtype == "message_changed":
-        message = event.get("message") or {}
-        return _reply(rt, team_id, event["channel"], message, bot_user_id, edited=True)
+        return _reply(team_id, event["channel"], event.get("message") or {}, bot_user_id, edited=True)
     if subtype == "message_deleted":
-        previous = event.get("previous_message") or {}
-        thread_ts = previous.get("thread_ts")
+        thread_ts = (event.get("previous_message") or {}).get("thread_ts")
         if not thread_ts or not event.get("deleted_ts"):
-            return "ignored"
-        return withdraw_reply(rt, session_key(team_id, event["channel"], thread_ts), event["deleted_ts"])
+            return None
+        return DeletedReply(team_id=team_id, channel_id=event["channel"], thread_ts=thread_ts, ts=event["deleted_ts"])
     if subtype not in REPLY_SUBTYPES:
-        return "ignored"
-    return _reply(rt, team_id, event["channel"], event, bot_user_id, edited=False)
+        return None
+    return _reply(team_id, event["channel"], event, bot_user_id, edited=False)
 
 
 def _reply(
-    rt: Runtime, team_id: str, channel: str, message: dict[str, Any], bot_user_id: str | None, *, edited: bool
-) -> Outcome:
+    team_id: str, channel: str, message: dict[str, Any], bot_user_id: str | None, *, edited: bool
+) -> ThreadReply | None:
     thread_ts, ts, user = message.get("thread_ts"), message.get("ts"), message.get("user")
     if not thread_ts or not ts or thread_ts == ts or not user or message.get("bot_id"):
-        return "ignored"  # not a reply, or a bot's message
+        return None  # not a reply, or a bot's message
     text = str(message.get("text", ""))
     if bot_user_id and f"<@{bot_user_id}>" in text and not edited:
-        return "ignored"  # a mention: the app_mention event carries it as a trigger
+        return None  # a mention: the app_mention event carries it as a trigger
     if re.fullmatch(r"\s*", text) and not message.get("files"):
-        return "ignored"
-    key = session_key(team_id, channel, thread_ts)
-    return record_reply(rt, key, Reply(ts=ts, user_id=user, text=text, edited=edited))
+        return None
+    reply = Reply(ts=ts, user_id=user, text=text, edited=edited)
+    return ThreadReply(team_id=team_id, channel_id=channel, thread_ts=thread_ts, reply=reply)

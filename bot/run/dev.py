@@ -16,7 +16,11 @@ import redis
 from rq.scheduler import RQScheduler
 
 from bot.config import Settings
-from bot.wiring import build_runtime, set_runtime
+from bot.flow.jobs import JOBS
+from bot.listeners.app import create_app
+from bot.run.web import create_wsgi_app
+from bot.run.worker import build_worker
+from bot.wiring import build_runtime, connect_redis, set_runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +48,8 @@ def embedded_store() -> redis.Redis:
 
 def run_development(settings: Settings) -> int:
     """Run listeners and worker together until interrupted."""
-    from bot.listeners.app import create_app
-    from bot.run.web import create_wsgi_app
-    from bot.run.worker import build_worker
-
-    if settings.redis_url:
-        rt = build_runtime(settings, settings.redis_url)
-    else:
-        rt = build_runtime(settings, "", connection=embedded_store())
+    connection = connect_redis(settings.redis_url) if settings.redis_url else embedded_store()
+    rt = build_runtime(settings, connection, JOBS)
     set_runtime(rt)
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -1,28 +1,32 @@
 """Warm the worker's parent process once, so every forked job inherits what it would otherwise rebuild.
 
 RQ's worker forks a fresh child for every job. Whatever the parent never loaded, each child loads again:
-the job modules, the tokenizer (about half a second), compiled templates, the model-output schemas, the
-bot's identity (one auth.test). Loading them once before the first fork makes them free for every job.
+the tokenizer (about half a second), compiled templates, the model-output schemas, the bot's identity
+(one auth.test). The job modules are imported by the worker itself before the first fork.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
 
+from pydantic import BaseModel
+
+from bot.flow.write import document_environment
+from bot.llm.client import strict_schema
+from bot.llm.tokens import token_counter
+from bot.spec import schemas
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def warm_worker(rt: Runtime) -> None:
-    """Load job modules, tokenizer, templates, schemas and identity; a failing step is logged and skipped."""
+    """Load tokenizer, templates, schemas and identity; a failing step is logged and skipped."""
     started = time.perf_counter()
     steps: list[tuple[str, Callable[[], object]]] = [
-        ("modules", lambda: importlib.import_module("bot.flow.jobs")),
-        ("tokenizer", lambda: _tokenizer(rt)),
+        ("tokenizer", lambda: token_counter(rt.settings.openai_model).count("warm")),
         ("prompts", lambda: [rt.prompts.env.get_template(name) for name in rt.prompts.env.list_templates()]),
         ("documents", lambda: _documents(rt)),
         ("schemas", _schemas),
@@ -39,26 +43,13 @@ def warm_worker(rt: Runtime) -> None:
     log.info("worker warmed up", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
-def _tokenizer(rt: Runtime) -> None:
-    from bot.llm.tokens import token_counter
-
-    token_counter(rt.settings.openai_model).count("warm")
-
-
 def _documents(rt: Runtime) -> None:
-    from bot.flow.deliver import _documents as documents
-
-    environment = documents(rt.settings.techspec_templates_dir)
+    environment = document_environment(rt.settings.techspec_templates_dir)
     for name in environment.list_templates():
         environment.get_template(name)
 
 
 def _schemas() -> None:
-    from pydantic import BaseModel
-
-    from bot.llm.client import strict_schema
-    from bot.spec import schemas
-
     # Every model-output class (the strict schema is built per call otherwise: tens of ms for the spec).
     for value in vars(schemas).values():
         if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == schemas.__name__:

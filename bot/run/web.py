@@ -11,8 +11,10 @@ import redis
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.config import Settings
+from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
-from bot.wiring import Runtime
+from bot.wiring import Runtime, build_runtime, connect_redis
 
 log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -89,3 +91,18 @@ def serve(build: Callable[[], WsgiApp], port: int, workers: int, threads: int) -
         "loglevel": "warning",
     }
     WebServer(build, options).run()
+
+
+def run_web(settings: Settings) -> int:
+    """Serve Slack's requests with gunicorn until stopped."""
+    assert settings.redis_url is not None  # required for this mode by load_settings
+    url = settings.redis_url
+    log.info("web starting", extra={"port": settings.port})
+    # Each gunicorn worker builds its own runtime after the fork: connections are never shared across one.
+    serve(
+        lambda: create_wsgi_app(build_runtime(settings, connect_redis(url), JOBS)),
+        settings.port,
+        settings.techspec_web_workers,
+        settings.techspec_web_threads,
+    )
+    return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import redis
@@ -10,6 +12,11 @@ from rq.job import Job
 from rq.worker import BaseWorker
 
 from bot.config import Settings
+from bot.flow.jobs import JOBS
+from bot.run.warmup import warm_worker
+from bot.wiring import build_runtime, connect_redis, set_runtime
+
+log = logging.getLogger(__name__)
 
 
 class TechspecWorker(Worker):
@@ -42,3 +49,25 @@ def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = 
         return SimpleWorker([queue], **options)
     TechspecWorker.heartbeat_grace = settings.techspec_worker_heartbeat_grace
     return TechspecWorker([queue], **options)
+
+
+def run_worker(settings: Settings) -> int:
+    """Work the queue until stopped; wait and reconnect while Redis is unreachable."""
+    assert settings.redis_url is not None  # required for this mode by load_settings
+    rt = build_runtime(settings, connect_redis(settings.redis_url), JOBS)
+    set_runtime(rt)
+    # RQ forks a child per job: load once here what each child would otherwise load again.
+    warm_worker(rt)
+    delay = 1.0
+    while True:
+        try:
+            rt.redis.ping()
+            delay = 1.0
+            worker = build_worker(settings, rt.redis)
+            log.info("worker starting", extra={"worker": worker.name})
+            worker.work(with_scheduler=True, logging_level=settings.techspec_log_level.upper())
+            return 0
+        except redis.ConnectionError as exc:
+            log.warning("redis unreachable; retrying", extra={"error": type(exc).__name__, "retry_in_s": delay})
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -3,17 +3,6 @@
 from __future__ import annotations
 
 import re
-from itertools import groupby
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
 
 from bot.spec.records import Question
 from bot.spec.schemas import UiPhrases
@@ -138,61 +127,6 @@ def questions_text(questions: list[Question]) -> str:
     """Plain-text fallback of the questions message (notifications, screen readers)."""
     lines = [f"{q.number}. {escape(q.text)}" for q in questions]
     return clip("Before I write the spec, a few questions:\n" + "\n".join(lines), TEXT_LIMIT)
-
-
-def questions_blocks(
-    title: str, questions: list[Question], session_ref: str, phrases: UiPhrases | None = None
-) -> list[dict]:
-    """Block Kit for the one questions message: grouped by area, how to answer, and the buttons."""
-    header = phrases.questions_header if phrases else "Questions before the spec"
-    intro = escape(phrases.intro) if phrases else "A few points the thread leaves open:"
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(plain_safe(f"{header}: {title}"), 150)),
-        SectionBlock(text=MarkdownTextObject(text=clip(intro, SECTION_LIMIT))),
-    ]
-    for area, group in groupby(questions, key=lambda q: q.area):
-        body = f"*{area.label}*\n" + "\n".join(_question_line(q) for q in group)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(body, SECTION_LIMIT))))
-    how = clip(escape(phrases.how_to_answer), SECTION_LIMIT) if phrases else _how_to_answer(questions)
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=how)]))
-    labels = (
-        (phrases.answer_in_form, phrases.generate_now, phrases.cancel)
-        if phrases
-        else ("Answer in a form", "Generate now", "Cancel")
-    )
-    form, generate, cancel = (clip(plain_safe(label), 75) for label in labels)  # Slack's button text limit
-    blocks.append(
-        ActionsBlock(
-            elements=[
-                ButtonElement(text=form, action_id=FORM_ACTION, value=session_ref),
-                ButtonElement(text=generate, action_id=GENERATE_ACTION, value=session_ref, style="primary"),
-                ButtonElement(text=cancel, action_id=CANCEL_ACTION, value=session_ref),
-            ]
-        )
-    )
-    # Slack allows 50 blocks a message; eight areas plus five fixed blocks stays far below it.
-    return [block.to_dict() for block in blocks[:50]]
-
-
-def _how_to_answer(questions: list[Question]) -> str:
-    text = "*How to answer:* reply in this thread, one message per answer or `1. … 2. …` in one"
-    if any(q.recommended_answer for q in questions):
-        text += "; `ok` accepts every suggestion, `1 ok, 3: …` some of them"
-    return (
-        text + ". Or press *Answer in a form*. Then mention @techspec or press *Generate now*. "
-        "Unanswered questions go to Open Questions."
-    )
-
-
-def _question_line(question: Question) -> str:
-    line = f"*{question.number}.* {escape(question.text)}"
-    if question.why:
-        line += f"\n      _{escape(question.why)}_"
-    if question.recommended_answer:
-        line += f"\n      Suggested: {escape(question.recommended_answer)}"
-    if question.experts:
-        line += "\n      Who would know: " + ", ".join(mention(u) for u in question.experts if is_user_id(u))
-    return line
 
 
 def is_user_id(value: str) -> bool:

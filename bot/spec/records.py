@@ -38,3 +38,13 @@ class SpecSummary(BaseModel):
     open_questions: int
     answered_by: list[str] = []
     needs_human: list[str] = []
+
+
+class RecentSpec(BaseModel):
+    """One entry of a person's recent specs (App Home)."""
+
+    title: str
+    version: int
+    channel_id: str
+    link: str | None
+    created_at: float

@@ -1,11 +1,18 @@
-"""The Redis-backed job queue (RQ): enqueue by dotted path with deterministic, unique job ids."""
+"""The Redis-backed job queue (RQ): jobs enqueued by kind, as function objects, under unique ids.
+
+The flow decides *what* to run next by naming a JobKind; the table from kinds to the job functions
+(`bot.flow.jobs.JOBS`) is handed in when the process starts, so this module never imports the flow
+and RQ records each job by the function's own import path.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 import redis
@@ -15,34 +22,62 @@ from rq.exceptions import DuplicateJobError
 log = logging.getLogger(__name__)
 
 
+class JobKind(StrEnum):
+    """Every kind of job the bot runs on its workers."""
+
+    READ = "read"  # read the thread; post the questions or write a clear thread's spec
+    WRITE = "write"  # write, upload and pin the spec
+    RECOUNT = "recount"  # recount the answers after a reply, an edit or a deletion
+    AUTO_WRITE = "auto"  # start writing once every question has an answer (after a grace period)
+    COMMAND = "command"  # `/techspec <link | words>`, after the ack
+    REMIND = "remind"  # the one reminder when nobody answered
+
+
+JobTable = Mapping[JobKind, Callable[..., Any]]
+FailureCallback = Callable[..., Any]
+
+
 def job_id(step: str, session_key: str, *parts: object) -> str:
     """A stable id for one step of one session, so a repeated enqueue is refused as a duplicate."""
-    digest = hashlib.sha1(session_key.encode()).hexdigest()[:20]
+    digest = hashlib.sha1(session_key.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
     # RQ accepts only letters, digits, '_' and '-' in ids; Slack timestamps carry a dot.
     return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join([step, digest, *(str(p) for p in parts)]))
 
 
 class JobQueue:
-    """Enqueues the bot's jobs; each job retries after a worker dies mid-run (RQ re-queues abandoned jobs)."""
+    """Enqueues the bot's jobs; each retries after a worker dies mid-run (RQ re-queues abandoned jobs)."""
 
-    def __init__(self, connection: redis.Redis, name: str, *, job_timeout: int, retry_intervals: list[int]) -> None:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        name: str,
+        *,
+        jobs: JobTable,
+        on_failure: FailureCallback | None,
+        job_timeout: int,
+        retry_intervals: list[int],
+    ) -> None:
         self.queue = Queue(name, connection=connection, default_timeout=job_timeout)
+        self.jobs = jobs
+        self.on_failure = on_failure
         self.retry_intervals = retry_intervals
 
-    def enqueue(self, func: str, *args: Any, job_id: str, delay_seconds: float = 0) -> bool:
-        """Enqueue func(*args) once under job_id; False when that job is already queued or running."""
+    def enqueue(self, kind: JobKind, *args: Any, job_id: str, delay_seconds: float = 0) -> bool:
+        """Enqueue the job of this kind with args, once under job_id; False when already queued or running."""
+        func = self.jobs[kind]
         options: dict[str, Any] = {
             "job_id": job_id,
             # RQ logs a job's description at INFO; by default that is the call with its arguments,
             # which for commands include people's text and the response_url. The id says enough.
-            "description": f"{func.rsplit('.', 1)[-1]} {job_id}",
+            "description": f"{kind.value} {job_id}",
             "unique": True,
             "result_ttl": 300,
             "failure_ttl": 7 * 24 * 3600,
             "retry": Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
-            # When RQ gives up on a job (its workers kept dying), the thread still hears about it.
-            "on_failure": Callback("bot.flow.jobs.on_job_failure"),
         }
+        if self.on_failure is not None:
+            # When RQ gives up on a job (its workers kept dying), the thread still hears about it.
+            options["on_failure"] = Callback(self.on_failure)
         try:
             if delay_seconds > 0:
                 self.queue.enqueue_in(timedelta(seconds=delay_seconds), func, *args, **options)

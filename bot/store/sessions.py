@@ -21,8 +21,15 @@ from pydantic import BaseModel, Field
 
 from bot.spec.records import Question, Reply, SpecSummary
 from bot.spec.schemas import UiPhrases
-
-PREFIX = "techspec"
+from bot.store.keys import (
+    HISTORY_GRACE_SECONDS,
+    attempts_key,
+    history_key,
+    lock_key,
+    replies_key,
+    session_key,
+    trigger_key,
+)
 
 
 class Phase(StrEnum):
@@ -92,35 +99,6 @@ class Session(BaseModel):
     def key(self) -> str:
         """This session's Redis key."""
         return session_key(self.team_id, self.channel_id, self.thread_ts)
-
-
-def session_key(team_id: str, channel_id: str, thread_ts: str) -> str:
-    """Key of the session record for a thread."""
-    return f"{PREFIX}:session:{team_id}:{channel_id}:{thread_ts}"
-
-
-def replies_key(session_key_: str) -> str:
-    """Key of the hash of replies (ts -> Reply JSON) recorded for a session."""
-    return session_key_.replace(":session:", ":replies:", 1)
-
-
-def trigger_key(channel_id: str, message_ts: str) -> str:
-    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries)."""
-    return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
-
-
-def history_key(session_key_: str) -> str:
-    """Key remembering a session's last phase for a while after the session itself expired."""
-    return session_key_.replace(":session:", ":history:", 1)
-
-
-# How long after a session expires a reply or mention in its thread is still told so.
-HISTORY_GRACE_SECONDS = 30 * 24 * 3600
-
-
-def lock_key(session_key_: str) -> str:
-    """Key of the lease held by the one job working on a session."""
-    return session_key_.replace(":session:", ":lock:", 1)
 
 
 _EXTEND_IF_OWNER = (
@@ -209,7 +187,7 @@ class SessionStore:
 
     def next_attempt(self, key: str) -> int:
         """A new number for another try at a session's step (so its job id is not a duplicate)."""
-        akey = key.replace(":session:", ":attempts:", 1)
+        akey = attempts_key(key)
         with self.redis.pipeline() as pipe:
             pipe.incr(akey)
             pipe.expire(akey, self.ttl)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.store.sessions import Session, session_key
+from bot.store.keys import session_key
+from bot.store.sessions import Session
 from tests.e2e.conftest import Stack
 from tests.fakes.slack import SlackEmulator
 from tests.support.waiting import wait_until

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from bot.store.sessions import replies_key, session_key
+from bot.store.keys import replies_key, session_key
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import design_thread, questions_messages, status_text, thread_with_questions, wait_for_questions
 from tests.support.waiting import wait_until

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from bot.store.sessions import Phase, session_key
+from bot.store.keys import session_key
+from bot.store.sessions import Phase
 from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, Stack
 from tests.e2e.helpers import (
     CLEAR,

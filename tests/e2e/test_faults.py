@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.store.sessions import Phase, Session, session_key
+from bot.store.keys import session_key
+from bot.store.sessions import Phase, Session
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import (
     CLEAR,

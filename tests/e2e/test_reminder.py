@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.store.keys import session_key
 from bot.store.queue import job_id
-from bot.store.sessions import Session, session_key
+from bot.store.sessions import Session
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import bot_messages, design_thread, wait_for_questions
 from tests.support.waiting import wait_until

@@ -1,0 +1,100 @@
+"""The read step (on the worker): read the whole thread, then post the questions in ONE message, or
+write the spec at once when the thread is already clear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import TechspecError
+from bot.flow.followups import schedule_reminder
+from bot.flow.intake import request_write
+from bot.flow.recount import refresh_answers
+from bot.flow.status import set_status
+from bot.flow.steps import session_step
+from bot.flow.thread import load_thread
+from bot.flow.write import write_and_deliver
+from bot.slack import blocks, texts
+from bot.spec.answers import AnswerSheet
+from bot.spec.clarify import ClarifyOutcome, clarify
+from bot.spec.discussion import Discussion
+from bot.store.queue import JobKind
+from bot.store.sessions import Phase, Session
+from bot.wiring import Runtime
+
+MAX_QUESTIONS = 12
+WHAT = "read the thread and prepare questions"
+
+
+def read_step(rt: Runtime, key: str) -> None:
+    """Read the thread and either post the questions or, when it is clear, write the spec."""
+    with session_step(rt, key, JobKind.READ, {Phase.READING, Phase.WRITING}, WHAT) as session:
+        if session is None:
+            return
+        if session.phase == Phase.WRITING:
+            # This job is re-running after its worker died while writing the spec of a clear thread.
+            write_and_deliver(rt, session)
+            return
+        thread = load_thread(rt, session)
+        if not thread.has_discussion():
+            raise TechspecError("empty thread", user_message=texts.NOTHING_TO_READ)
+        if session.status_ts:
+            text = texts.status_reading(thread.human_count, session.phrases)
+            rt.slack.update(session.channel_id, session.status_ts, text)
+        discussion = thread.discussion(rt, session, AnswerSheet(answers={}, general=[]))
+        outcome = clarify(discussion, rt.model, rt.prompts, MAX_QUESTIONS)
+        if outcome.clear:
+            write_clear_thread(rt, key, outcome, discussion)
+        else:
+            ask_questions(rt, session, outcome)
+
+
+def write_clear_thread(rt: Runtime, key: str, outcome: ClarifyOutcome, discussion: Discussion) -> None:
+    """No questions needed: say so and write the spec from this very reading of the thread."""
+    session = rt.store.transition(key, {Phase.READING}, lambda s: _start_writing(s, outcome.title, outcome.language))
+    set_status(rt, session, texts.status_clear())
+    write_and_deliver(rt, session, discussion)
+
+
+def ask_questions(rt: Runtime, session: Session, outcome: ClarifyOutcome) -> None:
+    """Post the questions (once, even across reruns), then wait for answers."""
+    key = session.key
+    if session.questions_ts is None:
+        ts = rt.slack.post(
+            session.channel_id,
+            session.thread_ts,
+            texts.questions_text(outcome.questions),
+            blocks.questions_blocks(outcome.title, outcome.questions, key, outcome.phrases),
+        )
+        # Saving the questions and moving to awaiting answers is one transition, so a mention
+        # right after the questions appear finds the session ready for "go ahead".
+        session = rt.store.transition(key, {Phase.READING}, lambda s: _await_answers(s, outcome, ts))
+    else:  # a rerun after a crash that happened after the questions were posted
+        session = rt.store.transition(key, {Phase.READING}, lambda s: setattr(s, "phase", Phase.AWAITING_ANSWERS))
+    if went_ahead_after_questions(session):  # "go ahead" while the questions were being posted
+        request_write(rt, key, session.go_ahead_by or session.requested_by)
+        return
+    schedule_reminder(rt, session)
+    # Replies that arrived while the questions were being posted are counted now.
+    refresh_answers(rt, key)
+
+
+def went_ahead_after_questions(session: Session) -> bool:
+    """True when someone mentioned the bot after its questions, before the session was waiting for answers."""
+    return bool(
+        session.go_ahead_ts and session.questions_ts and float(session.go_ahead_ts) > float(session.questions_ts)
+    )
+
+
+def _start_writing(session: Session, title: str, language: str) -> None:
+    session.phase = Phase.WRITING
+    session.title = title
+    session.language = language
+
+
+def _await_answers(session: Session, outcome: Any, ts: str) -> None:
+    session.questions = outcome.questions
+    session.questions_ts = ts
+    session.title = outcome.title
+    session.language = outcome.language
+    session.phrases = outcome.phrases
+    session.phase = Phase.AWAITING_ANSWERS

@@ -1,0 +1,151 @@
+"""The write step (on the worker): write the spec from the thread and the answers so far, render it,
+and hand it to delivery (upload, pin, results)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment
+
+from bot.flow.deliver import deliver_spec, finish
+from bot.flow.status import set_status
+from bot.flow.steps import session_step
+from bot.flow.thread import load_thread
+from bot.slack import texts
+from bot.spec.answers import AnswerSheet, match_answers
+from bot.spec.checklist import template_sections
+from bot.spec.discussion import Discussion
+from bot.spec.permalinks import build_permalink
+from bot.spec.records import SpecSummary
+from bot.spec.render import Clarification, RenderContext, make_document_environment, render_spec
+from bot.spec.writer import WrittenSpec, write_checked_spec
+from bot.store.queue import JobKind
+from bot.store.sessions import Phase, Session
+from bot.wiring import Runtime
+
+
+@dataclass
+class ComposedSpec:
+    """The Markdown document and the comment that shares it."""
+
+    markdown: str
+    comment: str
+    summary: SpecSummary | None = None
+    redacted_count: int = 0
+
+
+def write_step(rt: Runtime, key: str) -> None:
+    """Write, upload and pin the spec for a session in the writing phase."""
+    with session_step(rt, key, JobKind.WRITE, {Phase.WRITING}, "write the spec") as session:
+        if session is not None:
+            write_and_deliver(rt, session)
+
+
+def write_and_deliver(rt: Runtime, session: Session, discussion: Discussion | None = None) -> None:
+    """Compose the spec (once: a rerun reuses the saved one), deliver it, then finish the session."""
+    set_status(rt, session, texts.status_writing(session.phrases))
+    if session.spec_markdown is None:
+        composed = compose_spec(rt, session, discussion)
+        session = rt.store.update(session.key, lambda s: _save_spec(s, composed))
+    finish(rt, deliver_spec(rt, session))
+
+
+def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = None) -> ComposedSpec:
+    """Read the thread again, write the spec with the answers so far, and render it.
+
+    A caller that has just built the discussion of this thread with no answers (the thread was clear)
+    passes it in, so a long thread is not read, redacted and condensed a second time.
+    """
+    discussion, sheet = _discussion(rt, session, discussion)
+    documents = document_environment(rt.settings.techspec_templates_dir)
+    written = write_checked_spec(
+        discussion,
+        session.language,
+        rt.model,
+        rt.prompts,
+        sections=template_sections(documents),  # check only what the (overridable) template renders
+        repair_rounds=rt.settings.techspec_checklist_repair_rounds,
+    )
+    markdown = render_spec(written.spec, _render_context(rt, session, discussion), documents)
+    summary = _summary(written, sheet)
+    comment = texts.spec_comment(
+        summary.title,
+        summary.overview,
+        {"requirements": summary.requirements, "risks": summary.risks, "open_questions": summary.open_questions},
+        summary.answered_by,
+        session.version,
+        needs_human=summary.needs_human,
+    )
+    return ComposedSpec(markdown=markdown, comment=comment, summary=summary, redacted_count=discussion.redacted_count)
+
+
+def _discussion(rt: Runtime, session: Session, given: Discussion | None) -> tuple[Discussion, AnswerSheet]:
+    """The discussion with the answers as they stand now (edits and deletions included)."""
+    if given is not None:
+        return given, match_answers(session.questions, [])
+    thread = load_thread(rt, session)
+    replies = thread.replies_after(session.questions_ts, rt.store.replies(session.key))
+    sheet = match_answers(session.questions, replies)
+    return thread.discussion(rt, session, sheet), sheet
+
+
+def _render_context(rt: Runtime, session: Session, discussion: Discussion) -> RenderContext:
+    """What the document shows besides the model's spec: version, channel, links, clarifications."""
+    return RenderContext(
+        version=session.version,
+        generated_at=datetime.now(UTC),
+        channel_name=rt.slack.channel_name(session.channel_id),
+        thread_url=_link(rt, session, session.thread_ts),
+        source_links=_source_links(rt, session, discussion),
+        clarifications=[
+            Clarification(number=c.number, area=c.area, question=c.question, answer=c.answer, answered_by=c.answered_by)
+            for c in discussion.clarifications
+        ],
+        condensed_history=discussion.condensed,
+        redacted_count=discussion.redacted_count,
+    )
+
+
+def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
+    spec = written.spec
+    return SpecSummary(
+        title=spec.title,
+        overview=spec.overview,
+        requirements=len(spec.functional_requirements),
+        risks=len(spec.risks),
+        open_questions=len(spec.open_questions),
+        answered_by=list(dict.fromkeys(a.user_id for a in sheet.answers.values())),
+        needs_human=[r.title for r in written.needs_human],
+    )
+
+
+@lru_cache(maxsize=4)
+def document_environment(override_dir: Path | None) -> Environment:
+    """The spec template environment, built once per process (an override directory's file wins)."""
+    return make_document_environment(override_dir)
+
+
+def _link(rt: Runtime, session: Session, ts: str) -> str:
+    return build_permalink(rt.slack.identity().url, session.channel_id, ts, session.thread_ts)
+
+
+def _source_links(rt: Runtime, session: Session, discussion: Discussion) -> dict[str, str]:
+    links = {label: _link(rt, session, ts) for label, ts in discussion.message_labels.items()}
+    for item in [*discussion.clarifications, *discussion.general_replies]:
+        if item.label and item.reply_ts:
+            links[item.label] = _link(rt, session, item.reply_ts)
+    if session.questions_ts:
+        # [Q3] cites clarifying question 3: it links to the one message that asked the questions.
+        for question in discussion.clarifications:
+            links[f"Q{question.number}"] = _link(rt, session, session.questions_ts)
+    return links
+
+
+def _save_spec(session: Session, composed: ComposedSpec) -> None:
+    session.spec_markdown = composed.markdown
+    session.spec_comment = composed.comment
+    session.spec_summary = composed.summary
+    session.redacted_count = composed.redacted_count

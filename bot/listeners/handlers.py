@@ -1,0 +1,119 @@
+"""The listeners: each acks, turns Slack's payload into a flow call, and hands it over under the guard.
+
+Each factory takes the process's Runtime and returns the function Bolt calls; Bolt fills the
+function's arguments by their names (event, body, ack, respond, context, view).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.flow import commands, forms, home, intake, replies
+from bot.listeners.guard import guarded
+from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
+from bot.slack import texts
+from bot.wiring import Runtime
+
+Listener = Callable[..., None]
+ON_IT = ":eyes: On it: I'll post in the thread."
+
+
+def on_mention(rt: Runtime) -> Listener:
+    """@techspec in a thread: start, go ahead, resume or revise."""
+
+    def listener(event: dict[str, Any], context: BoltContext) -> None:
+        trigger = mention_trigger(event, context.team_id or "", context.bot_user_id or "")
+        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), None)
+
+    return listener
+
+
+def on_message(rt: Runtime) -> Listener:
+    """Any message: a reply, an edit or a deletion in a session's thread is recorded; the rest ignored."""
+
+    def listener(event: dict[str, Any], context: BoltContext) -> None:
+        change = thread_change(event, context.team_id or "", context.bot_user_id)
+        if change is not None:
+            guarded(rt, None, lambda: replies.handle_message(rt, change), None)
+
+    return listener
+
+
+def on_command(rt: Runtime) -> Listener:
+    """`/techspec`: help at once; a link or words are queued for the worker."""
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        if commands.is_help(body.get("text", "")):
+            ack(text=texts.HELP_TEXT, response_type="ephemeral")
+            return
+        ack(text=ON_IT, response_type="ephemeral")
+        guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
+
+    return listener
+
+
+def on_shortcut(rt: Runtime) -> Listener:
+    """The message shortcut: that message's thread."""
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        trigger = shortcut_trigger(body)
+        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), respond)
+
+    return listener
+
+
+def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
+    """A button on the bot's questions or summary: action(rt, trigger, *args) for its thread."""
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        trigger = button_trigger(body)
+        guarded(rt, trigger, lambda: action(rt, trigger, *args), respond)
+
+    return listener
+
+
+def on_form_button(rt: Runtime) -> Listener:
+    """ "Answer in a form": open the modal right away (the click's trigger_id expires after 3 s)."""
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        trigger = button_trigger(body)
+        guarded(rt, trigger, lambda: forms.open_answers_form(rt, trigger, str(body.get("trigger_id"))), respond)
+
+    return listener
+
+
+def on_form_submit(rt: Runtime) -> Listener:
+    """The form's submission: errors shown in the form, or the answers posted as one thread message."""
+
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        session, answers, errors = forms.check_submission(rt, view)
+        if session is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        user_id = str(body["user"]["id"])
+        guarded(rt, None, lambda: forms.post_form_answers(rt, session, user_id, answers), None)
+
+    return listener
+
+
+def on_home_opened(rt: Runtime) -> Listener:
+    """The App Home tab was opened: publish it for that person."""
+
+    def listener(event: dict[str, Any], context: BoltContext) -> None:
+        if event.get("tab", "home") == "home":
+            user_id = str(event.get("user", ""))
+            guarded(rt, None, lambda: home.publish_home(rt, context.team_id or "", user_id), None)
+
+    return listener
+
+
+def just_ack(ack: Ack) -> None:
+    """Everything else Slack sends gets a 200, so Slack never retries or disables the subscription."""
+    ack()
