@@ -106,6 +106,32 @@ def test_rule_table_names_only_bot_modules() -> None:
     assert not bad, report("rule-table entries outside bot", bad)
 
 
+def documented_layers() -> dict[str, Layer]:
+    """The rule table of ARCHITECTURE.md: module | may import | never imports | why."""
+    documented: dict[str, Layer] = {}
+    for row in (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        if not row.startswith("| `bot") or len(cells) < 3:
+            continue
+        may = EVERYTHING if cells[1] == "anything" else tuple(re.findall(r"`([^`]+)`", cells[1]))
+        for pattern in re.findall(r"`([^`]+)`", cells[0]):
+            documented[pattern] = Layer(may, tuple(re.findall(r"`([^`]+)`", cells[2])))
+    return documented
+
+
+def test_architecture_md_shows_the_same_rules() -> None:
+    def as_sets(layer: Layer | None) -> tuple[set[str], set[str]] | None:
+        return None if layer is None else (set(layer.may_import), set(layer.never_import))  # order is not a rule
+
+    documented = documented_layers()
+    differences = [
+        f"{pattern}: test {LAYERS.get(pattern)} != ARCHITECTURE.md {documented.get(pattern)}"
+        for pattern in sorted(set(LAYERS) | set(documented))
+        if as_sets(LAYERS.get(pattern)) != as_sets(documented.get(pattern))
+    ]
+    assert not differences, report("rules that differ between this file and ARCHITECTURE.md", differences)
+
+
 def test_few_modules_at_the_top_level(modules: dict[str, SourceModule]) -> None:
     top_level = sorted(m.relative_path for m in modules.values() if m.path.parent == REPO / "bot")
     assert len(top_level) <= MAX_TOP_LEVEL_MODULES, report(
