@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench
+.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk
 
 setup: $(STAMP)
 
@@ -40,6 +40,9 @@ eval: setup  ## spec quality over tests/fixtures/threads: the configured model (
 bench: setup  ## performance benchmark (not a test): writes bench/results/latest.md and PNG plots; ARGS=--quick
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench.run $(ARGS)
+
+walk: setup  ## modules on the import walk from a mention to pins.add; ARGS="--repo /path/to/another/checkout"
+	$(PY) -m bench.walk $(ARGS)
 
 check: lint typecheck test
 

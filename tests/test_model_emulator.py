@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.spec.schemas import AREA_TITLES, ClarifyResult, TechnicalSpecDraft
 from tests.fakes.model import ModelEmulator, generate_instance
 from tests.fakes.model.completion import cached_tokens
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -43,16 +44,6 @@ def client(emu: ModelEmulator, **kwargs: Any) -> openai.OpenAI:
 def parse(emu: ModelEmulator, model: type[BaseModel], **kwargs: Any) -> Any:
     """One `chat.completions.parse` call; returns the whole parsed completion."""
     return client(emu, **kwargs).chat.completions.parse(model="gpt-test", messages=MESSAGES, response_format=model)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll `predicate` until it holds or `timeout` passes (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 # ---------------------------------------------------------------- default answers
@@ -307,7 +298,10 @@ def test_clear_forgets_faults_scripts_and_holds(emu: ModelEmulator) -> None:
     emu.hold()
     emu.clear()
     assert parse(emu, ClarifyResult).choices[0].message.parsed is not None
-    assert wait_until(lambda: emu.requests[-1].response_status == 200)
+    # wait_until raises AssertionError itself on timeout, so no assert around it
+    wait_until(
+        lambda: emu.requests[-1].response_status == 200, timeout=5.0, interval=0.01, message="a 200 after clear()"
+    )
 
 
 # ---------------------------------------------------------------- other modes and endpoints

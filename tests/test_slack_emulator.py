@@ -19,20 +19,10 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.slack import SlackEmulator
+from tests.support.waiting import wait_until
 
 SECRET = "s3cr3t"
 TOKEN = "xoxb-test-token"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll with a deadline instead of sleeping a fixed time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "condition not met before the deadline"
-        time.sleep(0.01)
 
 
 class Receiver:
@@ -225,7 +215,7 @@ def test_files_upload_v2_share_then_pin(emu: SlackEmulator, client: WebClient) -
         entries = shares.get("public", {}).get("C100", [])
         return entries[0]["ts"] if entries else None
 
-    ts = wait_until(share_ts)
+    ts = wait_until(share_ts, timeout=5.0, interval=0.01, message="the file share to reach C100")
     info = client.files_info(file=file_id)["file"]
     assert info["filetype"] == "markdown" and info["shares"]["public"]["C100"][0]["thread_ts"] == root
     shared = emu.message("C100", ts)
@@ -306,7 +296,7 @@ def test_slack_style_retries(emu: SlackEmulator, receiver: Receiver) -> None:
     receiver.statuses = [500, 500]
     first = emu.post_message("C100", "UANA", "hello").deliveries[0]
     assert first.status == 500
-    wait_until(lambda: len(receiver.requests) == 3)
+    wait_until(lambda: len(receiver.requests) == 3, timeout=5.0, interval=0.01, message="two retries")
     assert emu.wait_idle(5)
     headers = [r["headers"] for r in receiver.requests]
     assert [h.get("x-slack-retry-num") for h in headers] == [None, "1", "2"]
@@ -321,7 +311,7 @@ def test_slack_style_retries(emu: SlackEmulator, receiver: Receiver) -> None:
 
 def test_bot_echo_events_switch(emu: SlackEmulator, client: WebClient, receiver: Receiver) -> None:
     client.chat_postMessage(channel="C100", text="from the bot")
-    wait_until(lambda: receiver.events())
+    wait_until(receiver.events, timeout=5.0, interval=0.01, message="the echoed bot event")
     echoed = receiver.events()[0]["event"]
     assert echoed["bot_id"] == "BBOT" and echoed["user"] == "UBOT"
     emu.deliver_bot_events = False
@@ -414,9 +404,9 @@ def test_real_bolt_app_round_trip(emu: SlackEmulator) -> None:
     try:
         root = emu.seed_message("C100", "UANA", "design notes")
         emu.post_message("C100", "UBOB", "<@UBOT> write it up", thread_ts=root)
-        wait_until(lambda: emu.bot_messages("C100", root))
+        wait_until(lambda: emu.bot_messages("C100", root), timeout=5.0, interval=0.01, message="the bot reply")
         assert emu.send_message_shortcut("UANA", "C100", root).status == 200
-        wait_until(lambda: emu.views)
+        wait_until(lambda: emu.views, timeout=5.0, interval=0.01, message="the modal")
         assert emu.wait_idle(5)
         assert all(d.status == 200 for d in emu.deliveries) and emu.violations == []
         assert emu.bot_messages("C100", root)[0]["thread_ts"] == root
