@@ -51,7 +51,8 @@ LAYERS: dict[str, Layer] = {
         ("slack_bolt", "openai"),
     ),
     "bot.listeners.*": Layer(
-        ("bot.listeners.*", "bot.flow.*", "bot.slack.*", "bot.store.*", "bot.wiring", "bot.config", "bot.errors"),
+        ("bot.listeners.*", "bot.flow.*", "bot.slack.*", "bot.spec.*", "bot.store.*")
+        + ("bot.wiring", "bot.config", "bot.errors"),
         ("openai", "rq"),
     ),
     "bot.wiring": Layer(("bot.config", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.errors")),
