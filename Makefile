@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk
+.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk walk-trace
 
 setup: $(STAMP)
 
@@ -43,6 +43,9 @@ bench: setup  ## performance benchmark (not a test): writes bench/results/latest
 
 walk: setup  ## modules on the import walk from a mention to pins.add; ARGS="--repo /path/to/another/checkout"
 	$(PY) -m bench.walk $(ARGS)
+
+walk-trace: setup  ## the walk mention -> pins.add as it runs (modules whose code ran); ARGS="--repo . --repo /path/to/old"
+	$(PY) -m bench.trace_walk $(ARGS)
 
 check: lint typecheck test
 
