@@ -12,8 +12,8 @@ import pytest
 from bot.spec.checklist import CheckContext, run_checklist, template_sections
 from bot.spec.checklist.base import has_measure, sentence_count, strip_fr_prefix
 from bot.spec.checklist.rules import CHECKS, dependency_name
+from bot.spec.document import TechnicalSpecDraft
 from bot.spec.render import make_document_environment
-from bot.spec.schemas import TechnicalSpecDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LABELS = frozenset({"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12", "A1", "A2", "Q3"})

@@ -57,9 +57,10 @@ def _schemas() -> None:
     from pydantic import BaseModel
 
     from bot.llm.client import strict_schema
-    from bot.spec import schemas
+    from bot.spec import document, schemas
 
     # Every model-output class (the strict schema is built per call otherwise: tens of ms for the spec).
-    for value in vars(schemas).values():
-        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == schemas.__name__:
-            strict_schema(value)
+    for module in (schemas, document):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
+                strict_schema(value)

@@ -14,7 +14,7 @@ from bot.spec.checklist.base import mentions, strip_fr_prefix
 from bot.spec.checklist.rules import unsourced_items
 from bot.spec.clarify import StructuredModel
 from bot.spec.discussion import Discussion
-from bot.spec.schemas import Sourced, SpecRepair, TechnicalSpecDraft
+from bot.spec.document import Sourced, SpecRepair, TechnicalSpecDraft
 
 log = logging.getLogger(__name__)
 ASSUMPTION_PREFIX = "Assumption to confirm:"

@@ -15,7 +15,7 @@ from jinja2 import Environment, meta
 
 from bot.spec.checklist.base import CheckContext, Problem
 from bot.spec.checklist.rules import CHECKS
-from bot.spec.schemas import TechnicalSpecDraft
+from bot.spec.document import TechnicalSpecDraft
 
 TEMPLATE_NAME = "TECHNICAL_SPEC.md.j2"
 __all__ = ["CheckContext", "ChecklistReport", "ItemResult", "Problem", "run_checklist", "template_sections"]

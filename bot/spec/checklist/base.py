@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.spec.schemas import TechnicalSpecDraft
+from bot.spec.document import TechnicalSpecDraft
 
 NFR_ATTRIBUTES = ("performance", "scalability", "security", "reliability", "observability")
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

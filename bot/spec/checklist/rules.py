@@ -28,7 +28,7 @@ from bot.spec.checklist.base import (
     sentence_count,
     strip_fr_prefix,
 )
-from bot.spec.schemas import ApiContract, DataEntity, TechnicalSpecDraft
+from bot.spec.document import ApiContract, DataEntity, TechnicalSpecDraft
 
 
 def _overview(spec: TechnicalSpecDraft, ctx: CheckContext) -> list[Problem]:
