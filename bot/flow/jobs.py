@@ -56,7 +56,7 @@ def run_session(key: str) -> None:
                 session.channel_id, session.status_ts, messages.status_reading(thread.human_count, session.phrases)
             )
         discussion = thread.discussion(rt, session, AnswerSheet(answers={}, general=[]))
-        outcome = clarify(discussion, rt.model, rt.prompts, MAX_QUESTIONS)
+        outcome = clarify(discussion, rt.llm, MAX_QUESTIONS)
         if outcome.clear:
             session = rt.store.transition(
                 key, {Phase.READING}, lambda s: _start_writing(s, outcome.title, outcome.language)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import ModelOutputError, ModelUnavailableError
-from bot.llm.prompts import PromptLibrary
+from bot.llm.port import PromptedModel
 from bot.spec.checklist import CheckContext, ChecklistReport, ItemResult, run_checklist
 from bot.spec.checklist.base import mentions, strip_fr_prefix
 from bot.spec.checklist.rules import unsourced_items
-from bot.spec.clarify import StructuredModel
 from bot.spec.discussion import Discussion
 from bot.spec.document import Sourced, SpecRepair, TechnicalSpecDraft
 
@@ -39,8 +38,7 @@ class WrittenSpec:
 def write_checked_spec(
     discussion: Discussion,
     language: str,
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
     *,
     sections: Iterable[str] | None = None,
     repair_rounds: int = 2,
@@ -48,13 +46,13 @@ def write_checked_spec(
     """Write the spec, run the checklist, send targeted repairs (at most repair_rounds), then be honest."""
     rendered = None if sections is None else frozenset(sections)
     context = check_context(discussion)
-    spec = complete(write_spec(discussion, language, model, prompts), discussion)
+    spec = complete(write_spec(discussion, language, llm), discussion)
     before = report = run_checklist(spec, context, rendered)
     rounds = 0
     while report.failing and rounds < repair_rounds:
         rounds += 1
         try:
-            spec = complete(repair_spec(spec, report, discussion, language, model, prompts), discussion)
+            spec = complete(repair_spec(spec, report, discussion, language, llm), discussion)
         except (ModelOutputError, ModelUnavailableError) as exc:
             # The draft is still worth delivering: what the repair could not fix is reported, not hidden.
             log.warning("checklist repair failed", extra={"round": rounds, "error": str(exc)[:200]})
@@ -83,20 +81,18 @@ def repair_spec(
     report: ChecklistReport,
     discussion: Discussion,
     language: str,
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
 ) -> TechnicalSpecDraft:
     """One targeted repair request naming exactly the failing items; only their sections are replaced."""
     sections = report.sections_to_repair()
-    user = prompts.render(
+    patch = llm.ask(
+        SpecRepair,
         "checklist_repair",
         failing=[{"item": r.item, "title": r.title, "problems": [p.text for p in r.problems]} for r in report.failing],
         sections=sections,
         spec_json=spec.model_dump_json(indent=1),
-        schema_json=model.schema_text(SpecRepair),
         **discussion_context(discussion, language),
     )
-    patch = model.structured(SpecRepair, prompts.render("system"), user, prompts.render("repair", problem="{problem}"))
     update = {name: getattr(patch, name) for name in sections if getattr(patch, name) is not None}
     return spec.model_copy(update=update)
 
@@ -138,18 +134,13 @@ def discussion_context(discussion: Discussion, language: str) -> dict[str, Any]:
     }
 
 
-def write_spec(
-    discussion: Discussion, language: str, model: StructuredModel, prompts: PromptLibrary
-) -> TechnicalSpecDraft:
+def write_spec(discussion: Discussion, language: str, llm: PromptedModel) -> TechnicalSpecDraft:
     """Ask the model for the whole spec, then make sure no unanswered question is dropped."""
-    user = prompts.render(
+    spec = llm.ask(
+        TechnicalSpecDraft,
         "write",
-        schema_json=model.schema_text(TechnicalSpecDraft),
         previous_spec=discussion.revision.spec_markdown if discussion.revision else None,
         **discussion_context(discussion, language),
-    )
-    spec = model.structured(
-        TechnicalSpecDraft, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
     )
     return with_unanswered_questions(spec, discussion)
 
