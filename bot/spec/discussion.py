@@ -86,15 +86,10 @@ def build_discussion(
 
     A thread over budget has its earlier messages condensed by `condense` and its newest kept verbatim.
     """
-    now = time.time() if now is None else now
     markers = TranscriptMarkers(prompts)
-    discussion = human_messages(messages, questions_ts)
-    labels = {f"M{i}": m.ts for i, m in enumerate(discussion, start=1)}
-    # A revision shows only what was said since the last version, but keeps every message's label, so
-    # the earlier version's citations ([M3]) still point at the same messages.
-    shown = {
-        label: m for label, m in zip(labels, discussion, strict=True) if not since_ts or float(m.ts) > float(since_ts)
-    }
+    labelled = {f"M{i}": m for i, m in enumerate(human_messages(messages, questions_ts), start=1)}
+    shown = said_since(labelled, since_ts)
+    now = time.time() if now is None else now
     lines, line_redactions = labelled_lines(shown, now, count, max(200, token_budget // 8), markers)
     answers = redacted_answers(questions, sheet, names, count)
     budget = transcript_budget(token_budget, answers.tokens)
@@ -107,11 +102,22 @@ def build_discussion(
         message_count=len(shown),
         condensed=history is not None,
         redacted_count=line_redactions + answers.redacted,
-        message_labels=labels,
+        message_labels={label: m.ts for label, m in labelled.items()},
         clarifications=answers.clarifications,
         general_replies=answers.general,
-        message_authors={label: m.user_id for label, m in zip(labels, discussion, strict=True) if m.user_id},
+        message_authors={label: m.user_id for label, m in labelled.items() if m.user_id},
     )
+
+
+def said_since(labelled: dict[str, ThreadMessage], since_ts: str | None) -> dict[str, ThreadMessage]:
+    """The messages after since_ts (all when None), keeping their labels.
+
+    A revision shows only what was said since the last version, but keeps every message's label, so
+    the earlier version's citations ([M3]) still point at the same messages.
+    """
+    if not since_ts:
+        return labelled
+    return {label: m for label, m in labelled.items() if float(m.ts) > float(since_ts)}
 
 
 def transcript_budget(token_budget: int, answer_tokens: int) -> int:
