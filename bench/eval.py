@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.llm.client import ModelClient
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.spec.answers import AnswerSheet, MatchedAnswer
 from bot.spec.checklist import template_sections
@@ -75,9 +76,16 @@ def run_thread(
     used = len(model.usage)
     empty = AnswerSheet(answers={}, general=[])
     first = build_discussion(
-        messages, questions=[], questions_ts=None, sheet=empty, names=people, token_budget=TOKEN_BUDGET
+        messages,
+        questions=[],
+        questions_ts=None,
+        sheet=empty,
+        names=people,
+        token_budget=TOKEN_BUDGET,
+        prompts=prompts,
     )
-    outcome = clarify(first, model, prompts, MAX_QUESTIONS)
+    llm = PromptedModel(model, prompts)
+    outcome = clarify(first, llm, MAX_QUESTIONS)
     questions_ts = _ts(len(messages))
     answers: dict[int, MatchedAnswer] = {}
     for offset, question in enumerate(outcome.questions, start=1):
@@ -93,13 +101,13 @@ def run_thread(
         sheet=AnswerSheet(answers=answers, general=[]),
         names=people,
         token_budget=TOKEN_BUDGET,
+        prompts=prompts,
     )
     documents = opts["documents"]
     written = write_checked_spec(
         discussion,
         outcome.language,
-        model,
-        prompts,
+        llm,
         sections=template_sections(documents),
         repair_rounds=opts["repair_rounds"],
     )

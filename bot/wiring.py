@@ -14,6 +14,7 @@ import redis
 
 from bot.config import Settings
 from bot.llm.client import ModelClient
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.people import UserDirectory
@@ -53,6 +54,11 @@ class Runtime:
             )
             self._model_pid = os.getpid()
         return self._model
+
+    @property
+    def llm(self) -> PromptedModel:
+        """The model port the spec services take: this process's model client with the prompt library."""
+        return PromptedModel(self.model, self.prompts)
 
 
 @dataclass(frozen=True)

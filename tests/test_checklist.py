@@ -9,13 +9,19 @@ from typing import Any
 
 import pytest
 
+from bot.config import DEFAULT_PROMPTS_DIR
+from bot.llm.prompts import PromptLibrary
 from bot.spec.checklist import CheckContext, run_checklist, template_sections
 from bot.spec.checklist.base import has_measure, sentence_count, strip_fr_prefix
-from bot.spec.checklist.rules import CHECKS, dependency_name
+from bot.spec.checklist.rules import CHECKS
+from bot.spec.checklist.sections import dependency_name
+from bot.spec.checklist.wording import ChecklistWording
+from bot.spec.document import TechnicalSpecDraft
 from bot.spec.render import make_document_environment
-from bot.spec.schemas import TechnicalSpecDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PROMPTS = PromptLibrary(DEFAULT_PROMPTS_DIR)
+WORDING = ChecklistWording(PROMPTS)
 LABELS = frozenset({"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12", "A1", "A2", "Q3"})
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -38,14 +44,14 @@ def spec(data: dict[str, Any]) -> TechnicalSpecDraft:
 
 
 def check(item: str, data: dict[str, Any], unanswered: tuple[str, ...] = ()) -> list[str]:
-    """The problems one check finds in data."""
+    """The problems one check finds in data, as the prompts word them."""
     report = run_checklist(spec(data), CheckContext(labels=LABELS, unanswered=unanswered))
-    return [p.text for r in report.results if r.item == item for p in r.problems]
+    return [WORDING.problem(p) for r in report.results if r.item == item for p in r.problems]
 
 
 def test_the_completed_example_passes_every_check() -> None:
     report = run_checklist(spec(passing_spec()), CheckContext(labels=LABELS))
-    assert [r.summary() for r in report.failing] == []
+    assert [WORDING.worded(r).summary for r in report.failing] == []
     assert report.total == len(CHECKS) == 12
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.llm.client import ModelClient
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.llm.tokens import token_counter
 from bot.spec.answers import AnswerSheet
@@ -36,11 +37,12 @@ def notes_from_prompt(schema: str | None, body: dict[str, Any]) -> dict[str, Any
 
 
 @pytest.fixture
-def model(emulator: ModelEmulator) -> ModelClient:
+def model(emulator: ModelEmulator) -> PromptedModel:
     emulator.clear()
     emulator.requests.clear()
     emulator.responder = notes_from_prompt
-    return ModelClient(api_key="k", base_url=emulator.base_url, model="gpt-4.1", timeout=10, max_retries=0)
+    client = ModelClient(api_key="k", base_url=emulator.base_url, model="gpt-4.1", timeout=10, max_retries=0)
+    return PromptedModel(client, PROMPTS)
 
 
 def thread(n: int) -> list[ThreadMessage]:
@@ -58,12 +60,11 @@ def thread(n: int) -> list[ThreadMessage]:
     return messages
 
 
-def discussion_of(messages: list[ThreadMessage], budget: int, model: ModelClient, max_chunks: int = 16) -> Discussion:
+def discussion_of(messages: list[ThreadMessage], budget: int, model: PromptedModel, max_chunks: int = 16) -> Discussion:
     def condense(lines: list[Line], notes_budget: int) -> Any:
         return condense_history(
             lines,
-            model=model,
-            prompts=PROMPTS,
+            llm=model,
             count=COUNT,
             chunk_budget=budget - 2_000,
             notes_budget=notes_budget,
@@ -77,6 +78,7 @@ def discussion_of(messages: list[ThreadMessage], budget: int, model: ModelClient
         sheet=AnswerSheet(answers={}, general=[]),
         names={},
         token_budget=budget,
+        prompts=PROMPTS,
         now=9_000.0,
         count=COUNT,
         condense=condense,
@@ -87,7 +89,7 @@ def prompt_tokens(emulator: ModelEmulator, schema: str) -> list[int]:
     return [COUNT(emulator.prompt_text(r)) for r in emulator.calls(schema)]
 
 
-def test_ten_messages_go_whole_without_model_calls(model: ModelClient, emulator: ModelEmulator) -> None:
+def test_ten_messages_go_whole_without_model_calls(model: PromptedModel, emulator: ModelEmulator) -> None:
     discussion = discussion_of(thread(10), 8_000, model)
     assert not discussion.condensed
     assert discussion.transcript.count("\n[M") == 9 and "[M10]" in discussion.transcript
@@ -95,7 +97,7 @@ def test_ten_messages_go_whole_without_model_calls(model: ModelClient, emulator:
 
 
 def test_over_budget_thread_is_condensed_and_the_prompt_stays_in_budget(
-    model: ModelClient, emulator: ModelEmulator
+    model: PromptedModel, emulator: ModelEmulator
 ) -> None:
     budget = 8_000
     discussion = discussion_of(thread(500), budget, model)
@@ -107,12 +109,12 @@ def test_over_budget_thread_is_condensed_and_the_prompt_stays_in_budget(
     chunk_calls = [r for r in emulator.calls("CondensedNotes") if "take notes" in emulator.prompt_text(r)]
     assert 1 < len(chunk_calls) <= 16
     assert max(prompt_tokens(emulator, "CondensedNotes")) <= budget
-    clarify(discussion, model, PROMPTS, 12)
+    clarify(discussion, model, 12)
     [clarify_prompt] = prompt_tokens(emulator, "ClarifyResult")
     assert clarify_prompt <= budget
 
 
-def test_chunk_calls_are_bounded(model: ModelClient) -> None:
+def test_chunk_calls_are_bounded(model: PromptedModel) -> None:
     with pytest.raises(ThreadTooLongError) as raised:
         discussion_of(thread(500), 4_000, model, max_chunks=2)
     assert "too long" in raised.value.user_message

@@ -13,7 +13,8 @@ import pydantic
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from bot.spec.schemas import AREA_TITLES, ClarifyResult, TechnicalSpecDraft
+from bot.spec.document import TechnicalSpecDraft
+from bot.spec.schemas import AREA_TITLES, ClarifyResult
 from tests.fakes.model import ModelEmulator, generate_instance
 from tests.fakes.model.completion import cached_tokens
 from tests.support.waiting import wait_until

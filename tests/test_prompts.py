@@ -6,9 +6,11 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from jinja2.runtime import Macro
 
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.llm.client import ModelClient
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.spec.answers import AnswerSheet
 from bot.spec.clarify import clarify
@@ -18,12 +20,16 @@ from bot.spec.schemas import Area, ClarifyResult, DraftQuestion
 from bot.spec.transcript import to_thread_messages
 from tests.fakes.model import ModelEmulator
 
+PROMPTS = PromptLibrary(DEFAULT_PROMPTS_DIR)
+
 
 @pytest.fixture
-def model(emulator: ModelEmulator) -> ModelClient:
+def llm(emulator: ModelEmulator) -> PromptedModel:
     emulator.clear()
     emulator.requests.clear()
-    return ModelClient(api_key="k", base_url=emulator.base_url, model="m", timeout=5, max_retries=0)
+    return PromptedModel(
+        ModelClient(api_key="k", base_url=emulator.base_url, model="m", timeout=5, max_retries=0), PROMPTS
+    )
 
 
 def last_prompt(emulator: ModelEmulator) -> tuple[str, str]:
@@ -45,18 +51,18 @@ def sample_discussion() -> Discussion:
         sheet=AnswerSheet(answers={}, general=[]),
         names=names,
         token_budget=10_000,
+        prompts=PROMPTS,
         now=2000.0,
     )
 
 
-def test_clarify_prompt_delimits_the_thread_and_redacts(model: ModelClient, emulator: ModelEmulator) -> None:
-    prompts = PromptLibrary(DEFAULT_PROMPTS_DIR)
+def test_clarify_prompt_delimits_the_thread_and_redacts(llm: PromptedModel, emulator: ModelEmulator) -> None:
     draft = DraftQuestion(
         area=Area.SECURITY, question="Who may export?", why_it_matters="access", recommended_answer=None, raised_in=None
     )
     verdict = ClarifyResult(thread_is_clear=False, title="T", language="English", questions=[draft])
     emulator.script("ClarifyResult", verdict.model_dump(mode="json"))
-    outcome = clarify(sample_discussion(), model, prompts, max_questions=8)
+    outcome = clarify(sample_discussion(), llm, max_questions=8)
     assert [q.number for q in outcome.questions] == [1]
     system, user = last_prompt(emulator)
     assert "DATA, not instructions" in system
@@ -65,8 +71,7 @@ def test_clarify_prompt_delimits_the_thread_and_redacts(model: ModelClient, emul
     assert "hunter2hunter2" not in user and "[REDACTED:password]" in user
 
 
-def test_questions_are_grouped_in_template_area_order(model: ModelClient, emulator: ModelEmulator) -> None:
-    prompts = PromptLibrary(DEFAULT_PROMPTS_DIR)
+def test_questions_are_grouped_in_template_area_order(llm: PromptedModel, emulator: ModelEmulator) -> None:
     drafts = [
         DraftQuestion(
             area=Area.ERROR_HANDLING, question="Retries?", why_it_matters="w", recommended_answer=None, raised_in=None
@@ -86,25 +91,41 @@ def test_questions_are_grouped_in_template_area_order(model: ModelClient, emulat
         "ClarifyResult",
         ClarifyResult(thread_is_clear=False, title="T", language="English", questions=drafts).model_dump(mode="json"),
     )
-    outcome = clarify(sample_discussion(), model, prompts, max_questions=8)
+    outcome = clarify(sample_discussion(), llm, max_questions=8)
     assert [q.area for q in outcome.questions] == [Area.SYSTEM_CONTEXT, Area.DATA, Area.ERROR_HANDLING]
     assert [q.number for q in outcome.questions] == [1, 2, 3]
 
 
-def test_clear_verdict_means_no_questions(model: ModelClient, emulator: ModelEmulator) -> None:
+def test_clear_verdict_means_no_questions(llm: PromptedModel, emulator: ModelEmulator) -> None:
     emulator.script("ClarifyResult", {"thread_is_clear": True, "title": "T", "language": "Deutsch", "questions": []})
-    outcome = clarify(sample_discussion(), model, PromptLibrary(DEFAULT_PROMPTS_DIR), max_questions=8)
+    outcome = clarify(sample_discussion(), llm, max_questions=8)
     assert outcome.clear and outcome.questions == [] and outcome.language == "Deutsch"
+
+
+def macros_of(name: str) -> dict[str, Macro]:
+    """The macros a prompt file defines (files of macros word the transcript, checklist and spec items)."""
+    return {key: value for key, value in vars(PROMPTS.macros(name)).items() if isinstance(value, Macro)}
 
 
 @pytest.mark.parametrize("name", sorted(p.name.removesuffix(".md.j2") for p in DEFAULT_PROMPTS_DIR.glob("*.md.j2")))
 def test_missing_variable_is_an_error(name: str) -> None:
-    prompts = PromptLibrary(DEFAULT_PROMPTS_DIR)
     if name == "system":
-        assert prompts.render(name)  # takes no variables
+        assert PROMPTS.render(name)  # takes no variables
         return
-    with pytest.raises(jinja2.UndefinedError):
-        prompts.render(name)
+    try:
+        rendered = PROMPTS.render(name)
+    except jinja2.UndefinedError:
+        return  # a prompt needs every variable it uses
+    # Otherwise it is a file of macros: it says nothing outside them, and each needs its arguments.
+    macros = macros_of(name)
+    assert macros and rendered.strip() == ""
+    for macro_name, macro in macros.items():
+        if not macro.arguments:
+            assert macro().strip(), f"{name}.{macro_name} says nothing"
+            continue
+        with pytest.raises(jinja2.UndefinedError):
+            macro()
+            pytest.fail(f"{name}.{macro_name} rendered without its arguments")
 
 
 def test_override_directory_wins(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
+from bot.spec.document import TechnicalSpecDraft
 from bot.spec.render import TEMPLATE_NAME, Clarification, RenderContext, make_document_environment, render_spec
-from bot.spec.schemas import TechnicalSpecDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent

@@ -6,15 +6,12 @@ from typing import Any
 
 import pytest
 
-from bot.spec.transcript import (
-    format_line,
-    mentioned_user_ids,
-    plain_text,
-    readable_files,
-    relative_age,
-    to_thread_messages,
-)
+from bot.config import DEFAULT_PROMPTS_DIR
+from bot.llm.prompts import PromptLibrary
+from bot.spec.markers import TranscriptMarkers
+from bot.spec.transcript import mentioned_user_ids, plain_text, readable_files, to_thread_messages
 
+MARKERS = TranscriptMarkers(PromptLibrary(DEFAULT_PROMPTS_DIR))
 NAMES = {"UANA": "Ana", "UBOB": "Bob", "UBOT": "techspec"}
 NOW = 1_700_000_000.0 + 7260  # two hours after the messages below
 
@@ -102,6 +99,17 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
         "[M1] Bob (2 h ago): logs\n  attached: run.log (Plain Text), not included: larger than 64 KB",
     ),
     (
+        "a file no longer available, then a snippet and an image in the same message",
+        {
+            "ts": "1700000000.000850",
+            "user": "UANA",
+            "text": "  three files  ",
+            "files": [{"id": "F4", "name": "old.txt", "mode": "tombstone"}, SNIPPET, PNG],
+        },
+        "[M1] Ana (2 h ago): three files\n  attached: old.txt (file), no longer available"
+        "\n  attached: schema.sql (SQL):\n```\nCREATE TABLE export (id bigint);\n```\n  attached: design.png (PNG)",
+    ),
+    (
         "another bot's message, with its attachment text",
         {
             "ts": "1700000000.000900",
@@ -141,7 +149,7 @@ def test_payload_becomes_transcript_line(case: str, payload: dict[str, Any], lin
     if line is None:
         assert people == []
     else:
-        assert [format_line("M1", m, NOW) for m in people] == [line]
+        assert [MARKERS.line("M1", m, NOW) for m in people] == [line]
 
 
 def test_a_broadcast_seen_twice_is_kept_once_and_names_are_batched() -> None:
@@ -163,10 +171,12 @@ def test_readable_files_picks_small_text_once() -> None:
 def test_code_fence_in_a_snippet_cannot_close_the_quote() -> None:
     payload = {"ts": "1000.0", "user": "UANA", "text": "", "files": [SNIPPET]}
     messages = to_thread_messages([payload], NAMES, bot_user_id=None, bot_id=None, file_texts={"F1": "a\n```\nb"})
-    assert "````\na\n```\nb\n````" in format_line("M1", messages[0], 1000.0)
+    assert "````\na\n```\nb\n````" in MARKERS.line("M1", messages[0], 1000.0)
 
 
 def test_relative_age() -> None:
-    assert relative_age("1000.0", 1030.0) == "just now"
-    assert relative_age("1000.0", 1000.0 + 300) == "5 min ago"
-    assert relative_age("1000.0", 1000.0 + 3 * 86400) == "3 d ago"
+    assert MARKERS.age(30) == "just now"
+    assert MARKERS.age(300) == "5 min ago" and MARKERS.age(3599) == "59 min ago"
+    assert MARKERS.age(2 * 3600 + 59) == "2 h ago"
+    assert MARKERS.age(3 * 86400) == "3 d ago"
+    assert MARKERS.age(-5) == "just now"  # a clock a little behind Slack's

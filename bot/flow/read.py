@@ -41,7 +41,7 @@ def read_step(rt: Runtime, key: str) -> None:
             text = texts.status_reading(thread.human_count, session.phrases)
             rt.slack.update(session.channel_id, session.status_ts, text)
         discussion = thread.discussion(rt, session, AnswerSheet(answers={}, general=[]))
-        outcome = clarify(discussion, rt.model, rt.prompts, MAX_QUESTIONS)
+        outcome = clarify(discussion, rt.llm, MAX_QUESTIONS)
         if outcome.clear:
             write_clear_thread(rt, key, outcome, discussion)
         else:

@@ -72,6 +72,7 @@ class LoadedThread:
                 sheet=sheet,
                 names=self.names,
                 token_budget=rt.settings.prompt_token_budget(),
+                prompts=rt.prompts,
                 count=token_counter(rt.settings.openai_model).count,
                 condense=_condenser(rt, session),
                 since_ts=session.revision_base_ts if session.revising else None,
@@ -140,11 +141,10 @@ def _condenser(rt: Runtime, session: Session) -> Condenser:
         stored = rt.store.get(session.key)
         if stored is not None and stored.condensed_key == key and stored.condensed_notes:
             notes = CondensedNotes.model_validate_json(stored.condensed_notes)
-            return history_from_notes(notes, lines, notes_budget, count)
+            return history_from_notes(notes, lines, notes_budget, count, prompts=rt.prompts)
         history = condense_history(
             lines,
-            model=rt.model,
-            prompts=rt.prompts,
+            llm=rt.llm,
             count=count,
             chunk_budget=chunk_budget,
             notes_budget=notes_budget,

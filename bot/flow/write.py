@@ -64,8 +64,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     written = write_checked_spec(
         discussion,
         session.language,
-        rt.model,
-        rt.prompts,
+        rt.llm,
         sections=template_sections(documents),  # check only what the (overridable) template renders
         repair_rounds=rt.settings.techspec_checklist_repair_rounds,
     )

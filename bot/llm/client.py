@@ -1,12 +1,13 @@
-"""The only module that imports openai: structured calls with validation, one repair, and usage."""
+"""The only module that imports openai: single structured attempts with validation, and usage."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 import openai
 from openai.lib._pydantic import to_strict_json_schema
@@ -15,7 +16,6 @@ from pydantic import BaseModel, ValidationError
 from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
-T = TypeVar("T", bound=BaseModel)
 
 
 @lru_cache(maxsize=32)
@@ -33,7 +33,7 @@ class Usage(BaseModel):
 
 
 class ModelClient:
-    """Calls an OpenAI-compatible chat endpoint and returns validated pydantic objects."""
+    """Calls an OpenAI-compatible chat endpoint, one structured attempt at a time (a StructuredModel)."""
 
     def __init__(
         self,
@@ -57,24 +57,11 @@ class ModelClient:
             return None
         return json.dumps(strict_schema(schema), indent=1)
 
-    def structured(self, schema: type[T], system: str, user: str, repair_prompt: str) -> T:
-        """Ask for one object of schema; on invalid output ask once more with repair_prompt ({problem})."""
-        messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        content, problem = self._attempt(schema, messages)
-        if problem is None:
-            return schema.model_validate_json(content)
-        log.warning("model output invalid, asking for a repair", extra={"schema": schema.__name__})
-        messages += [
-            {"role": "assistant", "content": content[:20_000]},
-            {"role": "user", "content": repair_prompt.replace("{problem}", problem)},
-        ]
-        content, problem = self._attempt(schema, messages)
-        if problem is not None:
-            raise ModelOutputError(problem)
-        return schema.model_validate_json(content)
+    def attempt(self, schema: type[BaseModel], messages: Sequence[Mapping[str, str]]) -> tuple[str, str | None]:
+        """One call; returns (content, None) when it validates, else (content, what was wrong).
 
-    def _attempt(self, schema: type[BaseModel], messages: list[dict[str, Any]]) -> tuple[str, str | None]:
-        """One call; returns (content, None) when it validates, else (content, what was wrong)."""
+        The repair loop is the port's (bot.llm.port.PromptedModel): this client makes single attempts.
+        """
         started = time.perf_counter()
         response = self._call(schema, messages)
         # One line per call, so operators (and the long-thread measurement) can tell model time from ours.
@@ -99,7 +86,7 @@ class ModelClient:
             return content, _describe_validation(exc)
         return content, None
 
-    def _call(self, schema: type[BaseModel], messages: list[dict[str, Any]]) -> Any:
+    def _call(self, schema: type[BaseModel], messages: Sequence[Mapping[str, str]]) -> Any:
         if self.structured_mode == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
@@ -112,7 +99,7 @@ class ModelClient:
             # instead of an exception that loses the model's answer.
             return self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
-                messages=messages,
+                messages=list(messages),
                 response_format=response_format,
             )
         except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:

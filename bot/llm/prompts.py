@@ -28,3 +28,11 @@ class PromptLibrary:
     def render(self, name: str, **variables: Any) -> str:
         """Render prompts/<name>.md.j2 with the given variables."""
         return self.env.get_template(f"{name}.md.j2").render(**variables)
+
+    def macros(self, name: str) -> Any:
+        """The macros (and top-level `set` values) of prompts/<name>.md.j2, as attributes of one object.
+
+        Fetch it once per batch of calls: Jinja builds the module once per template, but every
+        get_template checks whether the file changed.
+        """
+        return self.env.get_template(f"{name}.md.j2").module

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from bot.flow.write import document_environment
 from bot.llm.client import strict_schema
 from bot.llm.tokens import token_counter
-from bot.spec import schemas
+from bot.spec import document, schemas
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def _documents(rt: Runtime) -> None:
 
 def _schemas() -> None:
     # Every model-output class (the strict schema is built per call otherwise: tens of ms for the spec).
-    for value in vars(schemas).values():
-        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == schemas.__name__:
-            strict_schema(value)
+    for module in (schemas, document):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
+                strict_schema(value)

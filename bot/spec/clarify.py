@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from bot.llm.prompts import PromptLibrary
+from bot.llm.port import PromptedModel
 from bot.spec.discussion import Discussion
 from bot.spec.records import Question
-from bot.spec.schemas import Area, ClarifyResult, UiPhrases
+from bot.spec.schemas import Area, ClarifyResult, DraftQuestion, UiPhrases
 
-T = TypeVar("T", bound=BaseModel)
 AREA_ORDER = list(Area)
 MAX_EXPERTS = 3
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
-
-
-class StructuredModel(Protocol):
-    """What the services need from a model client (bot.llm.client.ModelClient provides it)."""
-
-    def structured(self, schema: type[T], system: str, user: str, repair_prompt: str) -> T:
-        """Return one validated object of schema."""
-        ...
-
-    def schema_text(self, schema: type[BaseModel]) -> str | None:
-        """The schema to embed in the prompt, or None when the endpoint enforces it."""
-        ...
 
 
 class ClarifyOutcome(BaseModel):
@@ -40,40 +26,22 @@ class ClarifyOutcome(BaseModel):
     phrases: UiPhrases | None = None
 
 
-def clarify(
-    discussion: Discussion, model: StructuredModel, prompts: PromptLibrary, max_questions: int
-) -> ClarifyOutcome:
+def clarify(discussion: Discussion, llm: PromptedModel, max_questions: int) -> ClarifyOutcome:
     """Ask the model which areas the thread leaves unclear; number the questions grouped by area."""
     revision = discussion.revision
     if revision is not None and discussion.message_count == 0:
         # Nothing was said since the last version: no gaps can have opened, so no model call.
         return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
-    user = prompts.render(
+    result = llm.ask(
+        ClarifyResult,
         "clarify",
         transcript=discussion.transcript,
         message_count=discussion.message_count,
         condensed=discussion.condensed,
         max_questions=max_questions,
-        schema_json=model.schema_text(ClarifyResult),
         previous_spec=revision.spec_markdown if revision else None,
     )
-    result = model.structured(
-        ClarifyResult, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
-    )
-    # Drop empty questions before numbering, so the numbers people answer with have no gaps.
-    asked = [draft for draft in result.questions if draft.question]
-    drafts = sorted(asked, key=lambda q: AREA_ORDER.index(q.area))[:max_questions]
-    questions = [
-        Question(
-            number=index,
-            area=draft.area,
-            text=draft.question,
-            why=draft.why_it_matters,
-            recommended_answer=draft.recommended_answer or None,
-            experts=experts_for(draft.raised_in, discussion.message_authors),
-        )
-        for index, draft in enumerate(drafts, start=1)
-    ]
+    questions = numbered_questions(result.questions, discussion.message_authors, max_questions)
     clear = result.thread_is_clear or not questions
     if revision is not None and clear:
         return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
@@ -85,6 +53,23 @@ def clarify(
         questions=[] if clear else questions,
         phrases=None if is_english(language) else result.ui_phrases,
     )
+
+
+def numbered_questions(drafts: list[DraftQuestion], authors: dict[str, str], max_questions: int) -> list[Question]:
+    """The model's questions grouped in the template's area order, at most max_questions, numbered from 1."""
+    # Drop empty questions before numbering, so the numbers people answer with have no gaps.
+    asked = sorted((draft for draft in drafts if draft.question), key=lambda q: AREA_ORDER.index(q.area))
+    return [
+        Question(
+            number=index,
+            area=draft.area,
+            text=draft.question,
+            why=draft.why_it_matters,
+            recommended_answer=draft.recommended_answer or None,
+            experts=experts_for(draft.raised_in, authors),
+        )
+        for index, draft in enumerate(asked[:max_questions], start=1)
+    ]
 
 
 def is_english(language: str) -> bool:

@@ -10,22 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from bot.errors import TechspecError
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
+from bot.spec.markers import TranscriptMarkers
 from bot.spec.redaction import redact
 from bot.spec.schemas import CondensedNote, CondensedNotes
-
-if TYPE_CHECKING:  # bot.spec.clarify imports bot.spec.discussion, which imports this module
-    from bot.spec.clarify import StructuredModel
 
 # Chunks smaller than the model's budget keep the notes detailed; a thread needing more than
 # max_chunks of this size gets bigger chunks, up to what fits in one prompt.
 PREFERRED_CHUNK_TOKENS = 24_000
-_CATEGORIES = (("decisions", "Decisions"), ("constraints", "Constraints"), ("open_questions", "Open questions"))
 
 
 class ThreadTooLongError(TechspecError):
@@ -82,8 +79,7 @@ def plan_chunks(lines: Sequence[Line], chunk_budget: int, max_chunks: int) -> li
 def condense_history(
     lines: Sequence[Line],
     *,
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
     count: Callable[[str], int],
     chunk_budget: int,
     notes_budget: int,
@@ -92,15 +88,23 @@ def condense_history(
     """Map each chunk of lines to notes, merge them (one call, when they fit), and render them in budget."""
     chunks = plan_chunks(lines, chunk_budget, max_chunks)
     labels = [line.label for line in lines]
-    notes = [_notes_for(chunk, model, prompts, merging=False, total=len(lines)) for chunk in chunks]
+    notes = [_notes_for(chunk, llm, merging=False, total=len(lines)) for chunk in chunks]
     merged = _concat(notes)
     merge_calls = 0
-    if len(notes) > 1 and count(_render(merged)) <= chunk_budget:
-        merge_input = [Line(label="", text=_render(merged), tokens=0)]
-        merged = _notes_for(merge_input, model, prompts, merging=True, total=len(lines), span=(labels[0], labels[-1]))
-        merge_calls = 1
+    if len(notes) > 1:
+        rendered = TranscriptMarkers(llm.prompts).notes(merged)
+        if count(rendered) <= chunk_budget:
+            merge_input = [Line(label="", text=rendered, tokens=0)]
+            merged = _notes_for(merge_input, llm, merging=True, total=len(lines), span=(labels[0], labels[-1]))
+            merge_calls = 1
     return history_from_notes(
-        _clean(merged, set(labels)), lines, notes_budget, count, chunk_calls=len(chunks), merge_calls=merge_calls
+        _clean(merged, set(labels)),
+        lines,
+        notes_budget,
+        count,
+        prompts=llm.prompts,
+        chunk_calls=len(chunks),
+        merge_calls=merge_calls,
     )
 
 
@@ -110,13 +114,14 @@ def history_from_notes(
     notes_budget: int,
     count: Callable[[str], int],
     *,
+    prompts: PromptLibrary,
     chunk_calls: int = 0,
     merge_calls: int = 0,
 ) -> CondensedHistory:
     """Render notes within notes_budget as the history of lines (also for notes reused from an earlier step)."""
     return CondensedHistory(
         notes=notes,
-        text=_fit(notes, notes_budget, count),
+        text=_fit(notes, notes_budget, count, TranscriptMarkers(prompts)),
         first_label=lines[0].label,
         last_label=lines[-1].label,
         message_count=len(lines),
@@ -127,25 +132,21 @@ def history_from_notes(
 
 def _notes_for(
     chunk: Sequence[Line],
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
     *,
     merging: bool,
     total: int,
     span: tuple[str, str] | None = None,
 ) -> CondensedNotes:
     first, last = span or (chunk[0].label, chunk[-1].label)
-    user = prompts.render(
+    return llm.ask(
+        CondensedNotes,
         "condense",
         merging=merging,
         transcript="\n".join(line.text for line in chunk),
         first_label=first,
         last_label=last,
         message_count=total if merging else len(chunk),
-        schema_json=model.schema_text(CondensedNotes),
-    )
-    return model.structured(
-        CondensedNotes, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
     )
 
 
@@ -171,31 +172,13 @@ def _clean(notes: CondensedNotes, known: set[str]) -> CondensedNotes:
     )
 
 
-def _render(notes: CondensedNotes) -> str:
-    parts = []
-    for field, title in _CATEGORIES:
-        items: list[CondensedNote] = getattr(notes, field)
-        if items:
-            parts.append(f"{title}:\n" + "\n".join(_note_line(n) for n in items))
-    return "\n".join(parts) or "(nothing of substance in these messages)"
-
-
-def _note_line(note: CondensedNote) -> str:
-    who = ", ".join(note.authors) or "unknown"
-    where = ", ".join(note.sources)
-    return f"- {' '.join(note.text.split())} ({who}{'; ' + where if where else ''})"
-
-
-def _fit(notes: CondensedNotes, budget: int, count: Callable[[str], int]) -> str:
+def _fit(notes: CondensedNotes, budget: int, count: Callable[[str], int], markers: TranscriptMarkers) -> str:
     """The rendered notes; if they overflow, the newest notes of each kind are dropped and that is said."""
-    text = _render(notes)
+    text = markers.notes(notes)
     dropped = 0
-    lists = [list(getattr(notes, field)) for field, _ in _CATEGORIES]
-    while count(text) > budget and any(lists):
-        longest = max(lists, key=len)
-        longest.pop()
+    decisions, constraints, questions = list(notes.decisions), list(notes.constraints), list(notes.open_questions)
+    while count(text) > budget and (decisions or constraints or questions):
+        max((decisions, constraints, questions), key=len).pop()
         dropped += 1
-        text = _render(CondensedNotes(decisions=lists[0], constraints=lists[1], open_questions=lists[2]))
-    if dropped:
-        text += f"\n({dropped} further notes left out to stay within the model's budget)"
-    return text
+        text = markers.note_lists(decisions, constraints, questions)
+    return markers.note_lists(decisions, constraints, questions, left_out=dropped) if dropped else text

@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from bot.llm.prompts import PromptLibrary
 from bot.llm.tokens import estimate_tokens
 from bot.spec.answers import AnswerSheet
 from bot.spec.condense import CondensedHistory, Line
+from bot.spec.markers import TranscriptMarkers
 from bot.spec.records import Question
 from bot.spec.redaction import redact
-from bot.spec.transcript import ThreadMessage, format_line
+from bot.spec.transcript import ThreadMessage
 
 
 class Clarification(BaseModel):
@@ -73,6 +76,7 @@ def build_discussion(
     sheet: AnswerSheet,
     names: dict[str, str],
     token_budget: int,
+    prompts: PromptLibrary,
     now: float | None = None,
     count: Callable[[str], int] = estimate_tokens,
     condense: Condenser | None = None,
@@ -82,40 +86,38 @@ def build_discussion(
 
     A thread over budget has its earlier messages condensed by `condense` and its newest kept verbatim.
     """
+    markers = TranscriptMarkers(prompts)
+    labelled = {f"M{i}": m for i, m in enumerate(human_messages(messages, questions_ts), start=1)}
+    shown = said_since(labelled, since_ts)
     now = time.time() if now is None else now
-    discussion = human_messages(messages, questions_ts)
-    labels = {f"M{i}": m.ts for i, m in enumerate(discussion, start=1)}
-    # A revision shows only what was said since the last version, but keeps every message's label, so
-    # the earlier version's citations ([M3]) still point at the same messages.
-    shown = {
-        label: m for label, m in zip(labels, discussion, strict=True) if not since_ts or float(m.ts) > float(since_ts)
-    }
-    lines, line_redactions = labelled_lines(
-        {label: m.ts for label, m in shown.items()}, list(shown.values()), now, count, max(200, token_budget // 8)
-    )
-    clarifications, general = _label_answers(questions, sheet, names)
-    answer_redactions = 0
-    answer_tokens = 0
-    for item in [*clarifications, *general]:
-        if item.answer:
-            result = redact(item.answer)
-            item.answer, answer_redactions = result.text, answer_redactions + result.count
-        answer_tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
-    budget = transcript_budget(token_budget, answer_tokens)
+    lines, line_redactions = labelled_lines(shown, now, count, max(200, token_budget // 8), markers)
+    answers = redacted_answers(questions, sheet, names, count)
+    budget = transcript_budget(token_budget, answers.tokens)
     # The verbatim tail is sized without the answers, so the clarify and write steps split the thread
     # at the same message and the write step can reuse the clarify step's condensed notes.
     recent_budget = min(budget, transcript_budget(token_budget, 0)) // 2
-    transcript, history = fit_transcript(lines, budget, count, condense, recent_budget)
+    transcript, history = fit_transcript(lines, budget, count, condense, markers, recent_budget)
     return Discussion(
         transcript=transcript,
         message_count=len(shown),
         condensed=history is not None,
-        redacted_count=line_redactions + answer_redactions,
-        message_labels=labels,
-        clarifications=clarifications,
-        general_replies=general,
-        message_authors={label: m.user_id for label, m in zip(labels, discussion, strict=True) if m.user_id},
+        redacted_count=line_redactions + answers.redacted,
+        message_labels={label: m.ts for label, m in labelled.items()},
+        clarifications=answers.clarifications,
+        general_replies=answers.general,
+        message_authors={label: m.user_id for label, m in labelled.items() if m.user_id},
     )
+
+
+def said_since(labelled: dict[str, ThreadMessage], since_ts: str | None) -> dict[str, ThreadMessage]:
+    """The messages after since_ts (all when None), keeping their labels.
+
+    A revision shows only what was said since the last version, but keeps every message's label, so
+    the earlier version's citations ([M3]) still point at the same messages.
+    """
+    if not since_ts:
+        return labelled
+    return {label: m for label, m in labelled.items() if float(m.ts) > float(since_ts)}
 
 
 def transcript_budget(token_budget: int, answer_tokens: int) -> int:
@@ -125,18 +127,22 @@ def transcript_budget(token_budget: int, answer_tokens: int) -> int:
 
 
 def labelled_lines(
-    labels: dict[str, str], messages: Sequence[ThreadMessage], now: float, count: Callable[[str], int], cap: int
+    messages: Mapping[str, ThreadMessage],
+    now: float,
+    count: Callable[[str], int],
+    cap: int,
+    markers: TranscriptMarkers,
 ) -> tuple[list[Line], int]:
-    """The transcript entries, each redacted and counted; a single message over cap tokens is clipped, saying so."""
+    """The transcript entries by label, each redacted and counted; one over cap tokens is clipped, saying so."""
     lines: list[Line] = []
     redacted = 0
-    for label, message in zip(labels, messages, strict=True):
-        result = redact(format_line(label, message, now))
+    for label, message in messages.items():
+        result = redact(markers.line(label, message, now))
         redacted += result.count
         text, tokens = result.text, count(result.text)
         if tokens > cap:
             keep = max(1, len(text) * cap // tokens - 120)
-            text = f"{text[:keep]}\n[... the rest of {label} ({len(text) - keep} characters) left out: too long ...]"
+            text = markers.clipped(text[:keep], label, len(text) - keep)
             tokens = count(text)
         digest = hashlib.sha256(f"{message.ts}|{message.edited}|{message.model_dump_json()}".encode()).hexdigest()
         lines.append(Line(label=label, text=text, tokens=tokens, digest=digest))
@@ -148,6 +154,7 @@ def fit_transcript(
     budget: int,
     count: Callable[[str], int],
     condense: Condenser | None,
+    markers: TranscriptMarkers,
     recent_budget: int | None = None,
 ) -> tuple[str, CondensedHistory | None]:
     """All lines when they fit; else condensed notes on the earlier lines followed by the newest lines verbatim."""
@@ -164,14 +171,36 @@ def fit_transcript(
         used += line.tokens + 1
     recent.reverse()
     earlier = list(lines[: len(lines) - len(recent)])
-    header = (
-        f"[Messages {earlier[0].label} to {earlier[-1].label} ({len(earlier)} messages) are too long to include: "
-        "below are notes condensed from them, with their authors and labels. "
-        f"Messages {recent[0].label} to {recent[-1].label} follow verbatim.]"
+    header = markers.condensed_header(
+        (earlier[0].label, earlier[-1].label, len(earlier)), (recent[0].label, recent[-1].label)
     )
-    footer = f"[Messages {recent[0].label} to {recent[-1].label}, verbatim:]"
+    footer = markers.verbatim_footer(recent[0].label, recent[-1].label)
     history = condense(earlier, budget - used - count(header) - count(footer) - 8)
     return "\n".join([header, history.text, footer, *(line.text for line in recent)]), history
+
+
+@dataclass(frozen=True)
+class RedactedAnswers:
+    """The labelled answers with secrets redacted, how many were, and the tokens they take in a prompt."""
+
+    clarifications: list[Clarification]
+    general: list[Clarification]
+    redacted: int
+    tokens: int
+
+
+def redacted_answers(
+    questions: Sequence[Question], sheet: AnswerSheet, names: dict[str, str], count: Callable[[str], int]
+) -> RedactedAnswers:
+    """Label the answers A1..An after the questions they answer, redact them, and count their tokens."""
+    clarifications, general = _label_answers(questions, sheet, names)
+    redacted = tokens = 0
+    for item in [*clarifications, *general]:
+        if item.answer:
+            result = redact(item.answer)
+            item.answer, redacted = result.text, redacted + result.count
+        tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
+    return RedactedAnswers(clarifications, general, redacted, tokens)
 
 
 def _label_answers(

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.spec.schemas import TechnicalSpecDraft, TypedField
+from bot.spec.document import TechnicalSpecDraft, TypedField
 
 TEMPLATE_NAME = "TECHNICAL_SPEC.md.j2"
 DEFAULT_TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -1,11 +1,11 @@
-"""Turn a thread's raw Slack messages into a plain, numbered transcript for the model."""
+"""Turn a thread's raw Slack messages into plain ThreadMessages (bot.spec.markers words them for the model)."""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -72,12 +72,15 @@ _TEXT_FILETYPES = frozenset(
 
 
 class Attachment(BaseModel):
-    """A file attached to a message: its name and type, and its text when it is small text."""
+    """A file attached to a message: its name and type, its text when it is small text, else why not."""
 
     name: str
     kind: str
     text: str | None = None
-    note: str | None = None
+    # Why a file's text is missing, said in the transcript (prompts/transcript.md.j2): too large to
+    # read (over limit_kb), or no longer available. None: not text, or read.
+    left_out: Literal["too_large", "unavailable"] | None = None
+    limit_kb: int | None = None
 
 
 class ThreadMessage(BaseModel):
@@ -152,12 +155,12 @@ def describe_files(
         name = str(file.get("name") or file.get("title") or "file")
         kind = str(file.get("pretty_type") or file.get("filetype") or file.get("mimetype") or "file")
         text = texts.get(str(file.get("id") or ""))
-        note = None
+        attachment = Attachment(name=name, kind=kind, text=text)
         if text is None and is_text_file(file) and size_limit is not None and int(file.get("size") or 0) > size_limit:
-            note = f"not included: larger than {size_limit // 1000} KB"
+            attachment = Attachment(name=name, kind=kind, left_out="too_large", limit_kb=size_limit // 1000)
         if file.get("mode") == "tombstone" or file.get("hidden_by_limit"):
-            note = "no longer available"
-        described.append(Attachment(name=name, kind=kind, text=text, note=note))
+            attachment = Attachment(name=name, kind=kind, text=text, left_out="unavailable")
+        described.append(attachment)
     return described
 
 
@@ -217,35 +220,3 @@ def mentioned_user_ids(raw_messages: list[dict[str, Any]]) -> set[str]:
             ids.add(str(message["user"]))
         ids.update(re.findall(r"<@([UW][A-Z0-9]+)", str(message.get("text", ""))))
     return ids
-
-
-def relative_age(ts: str, now: float) -> str:
-    """'just now', '5 min ago', '3 h ago', '2 d ago' for a Slack ts."""
-    seconds = max(0.0, now - float(ts))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"
-
-
-def format_line(label: str, message: ThreadMessage, now: float) -> str:
-    """One transcript entry: '[M3] Ana (2 h ago): text', files listed (and small text files quoted) after it."""
-    body = message.text.strip() or "(no text)"
-    edited = ", edited" if message.edited else ""
-    for file in message.files:
-        body += f"\n  attached: {file.name} ({file.kind})"
-        if file.note:
-            body += f", {file.note}"
-        if file.text is not None:
-            body += ":\n" + _fenced(file.text)
-    return f"[{label}] {message.author} ({relative_age(message.ts, now)}{edited}): {body}"
-
-
-def _fenced(text: str) -> str:
-    """File text in a fence longer than any backtick run inside it, so it cannot close early."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}\n{text.rstrip()}\n{ticks}"

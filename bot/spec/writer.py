@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import ModelOutputError, ModelUnavailableError
+from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
-from bot.spec.checklist import CheckContext, ChecklistReport, ItemResult, run_checklist
+from bot.spec.checklist import CheckContext, ChecklistReport, run_checklist
 from bot.spec.checklist.base import mentions, strip_fr_prefix
-from bot.spec.checklist.rules import unsourced_items
-from bot.spec.clarify import StructuredModel
-from bot.spec.discussion import Discussion
-from bot.spec.schemas import Sourced, SpecRepair, TechnicalSpecDraft
+from bot.spec.checklist.citations import Unsourced, unsourced_items
+from bot.spec.checklist.wording import ChecklistWording, WordedItem
+from bot.spec.discussion import Clarification, Discussion
+from bot.spec.document import Sourced, SpecRepair, TechnicalSpecDraft
 
 log = logging.getLogger(__name__)
-ASSUMPTION_PREFIX = "Assumption to confirm:"
 CHECKLIST_SOURCE = "checklist"
 
 
@@ -29,18 +29,39 @@ class WrittenSpec:
     before: ChecklistReport
     after: ChecklistReport
     rounds: int
+    # The checklist items still failing after the repairs: said in the comment and Open Questions.
+    needs_human: list[WordedItem]
+
+
+class OpenQuestionWords:
+    """The items the writer adds to Open Questions, worded by prompts/open_questions.md.j2."""
+
+    def __init__(self, prompts: PromptLibrary) -> None:
+        self._macros = prompts.macros("open_questions")
+        self.checklist = ChecklistWording(prompts)
 
     @property
-    def needs_human(self) -> list[ItemResult]:
-        """The checklist items still failing after the repairs: said in the comment and Open Questions."""
-        return self.after.failing
+    def assumption_prefix(self) -> str:
+        """How every listed assumption starts (to recognise the ones listed before)."""
+        return str(self._macros.assumption_prefix)
+
+    def assumption(self, item: Unsourced) -> str:
+        """'Assumption to confirm: FR-2, "...", rests on no message or answer in the thread.'"""
+        return str(self._macros.assumption(item.kind, item.number, item.text))
+
+    def unanswered(self, clarification: Clarification) -> str:
+        """A clarifying question nobody answered, with its number and area."""
+        return str(self._macros.unanswered(clarification.question, clarification.number, clarification.area))
+
+    def needs_human(self, item: WordedItem) -> str:
+        """A checklist item the repairs could not fix."""
+        return str(self._macros.needs_human(item.summary))
 
 
 def write_checked_spec(
     discussion: Discussion,
     language: str,
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
     *,
     sections: Iterable[str] | None = None,
     repair_rounds: int = 2,
@@ -48,13 +69,14 @@ def write_checked_spec(
     """Write the spec, run the checklist, send targeted repairs (at most repair_rounds), then be honest."""
     rendered = None if sections is None else frozenset(sections)
     context = check_context(discussion)
-    spec = complete(write_spec(discussion, language, model, prompts), discussion)
+    words = OpenQuestionWords(llm.prompts)
+    spec = complete(write_spec(discussion, language, llm), discussion, words)
     before = report = run_checklist(spec, context, rendered)
     rounds = 0
     while report.failing and rounds < repair_rounds:
         rounds += 1
         try:
-            spec = complete(repair_spec(spec, report, discussion, language, model, prompts), discussion)
+            spec = complete(repair_spec(spec, report, discussion, language, llm), discussion, words)
         except (ModelOutputError, ModelUnavailableError) as exc:
             # The draft is still worth delivering: what the repair could not fix is reported, not hidden.
             log.warning("checklist repair failed", extra={"round": rounds, "error": str(exc)[:200]})
@@ -64,7 +86,8 @@ def write_checked_spec(
         "spec checklist",
         extra={"before": f"{before.passed_count}/{before.total}", "after": f"{report.passed_count}/{report.total}"},
     )
-    return WrittenSpec(with_checklist_items(spec, report), before, report, rounds)
+    needs_human = [words.checklist.worded(result) for result in report.failing]
+    return WrittenSpec(with_checklist_items(spec, needs_human, words), before, report, rounds, needs_human)
 
 
 def check_context(discussion: Discussion) -> CheckContext:
@@ -83,46 +106,46 @@ def repair_spec(
     report: ChecklistReport,
     discussion: Discussion,
     language: str,
-    model: StructuredModel,
-    prompts: PromptLibrary,
+    llm: PromptedModel,
 ) -> TechnicalSpecDraft:
     """One targeted repair request naming exactly the failing items; only their sections are replaced."""
     sections = report.sections_to_repair()
-    user = prompts.render(
+    patch = llm.ask(
+        SpecRepair,
         "checklist_repair",
-        failing=[{"item": r.item, "title": r.title, "problems": [p.text for p in r.problems]} for r in report.failing],
+        failing=report.failing,  # problems as data: the prompt words them (prompts/checklist_problems.md.j2)
         sections=sections,
         spec_json=spec.model_dump_json(indent=1),
-        schema_json=model.schema_text(SpecRepair),
         **discussion_context(discussion, language),
     )
-    patch = model.structured(SpecRepair, prompts.render("system"), user, prompts.render("repair", problem="{problem}"))
     update = {name: getattr(patch, name) for name in sections if getattr(patch, name) is not None}
     return spec.model_copy(update=update)
 
 
-def complete(spec: TechnicalSpecDraft, discussion: Discussion) -> TechnicalSpecDraft:
+def complete(spec: TechnicalSpecDraft, discussion: Discussion, words: OpenQuestionWords) -> TechnicalSpecDraft:
     """What code can fix without the model: FR numbers, unanswered questions and assumptions listed."""
     requirements = [fr.model_copy(update={"text": strip_fr_prefix(fr.text)}) for fr in spec.functional_requirements]
     spec = spec.model_copy(update={"functional_requirements": requirements})
-    return with_assumptions(with_unanswered_questions(spec, discussion))
+    return with_assumptions(with_unanswered_questions(spec, discussion, words), words)
 
 
-def with_assumptions(spec: TechnicalSpecDraft) -> TechnicalSpecDraft:
+def with_assumptions(spec: TechnicalSpecDraft, words: OpenQuestionWords) -> TechnicalSpecDraft:
     """List every requirement, decision and risk that cites nothing as an assumption to confirm."""
-    kept = [q for q in spec.open_questions if not q.text.startswith(ASSUMPTION_PREFIX)]
+    kept = [q for q in spec.open_questions if not q.text.startswith(words.assumption_prefix)]
     listed = " ".join(q.text for q in kept)
     added = [
-        Sourced(text=f'{ASSUMPTION_PREFIX} {label}, "{text}", rests on no message or answer in the thread.', sources=[])
-        for label, text in unsourced_items(spec)
-        if not mentions(listed, text)
+        Sourced(text=words.assumption(item), sources=[])
+        for item in unsourced_items(spec)
+        if not mentions(listed, item.text)
     ]
     return spec.model_copy(update={"open_questions": [*kept, *added]})
 
 
-def with_checklist_items(spec: TechnicalSpecDraft, report: ChecklistReport) -> TechnicalSpecDraft:
+def with_checklist_items(
+    spec: TechnicalSpecDraft, failing: list[WordedItem], words: OpenQuestionWords
+) -> TechnicalSpecDraft:
     """Carry every checklist item that still fails into Open Questions, for a human to settle."""
-    items = [Sourced(text=f"{r.summary()}.", sources=[CHECKLIST_SOURCE]) for r in report.failing]
+    items = [Sourced(text=words.needs_human(item), sources=[CHECKLIST_SOURCE]) for item in failing]
     return spec.model_copy(update={"open_questions": [*spec.open_questions, *items]})
 
 
@@ -138,27 +161,23 @@ def discussion_context(discussion: Discussion, language: str) -> dict[str, Any]:
     }
 
 
-def write_spec(
-    discussion: Discussion, language: str, model: StructuredModel, prompts: PromptLibrary
-) -> TechnicalSpecDraft:
-    """Ask the model for the whole spec, then make sure no unanswered question is dropped."""
-    user = prompts.render(
+def write_spec(discussion: Discussion, language: str, llm: PromptedModel) -> TechnicalSpecDraft:
+    """Ask the model for the whole spec (complete() then adds what code can: unanswered questions, ...)."""
+    return llm.ask(
+        TechnicalSpecDraft,
         "write",
-        schema_json=model.schema_text(TechnicalSpecDraft),
         previous_spec=discussion.revision.spec_markdown if discussion.revision else None,
         **discussion_context(discussion, language),
     )
-    spec = model.structured(
-        TechnicalSpecDraft, prompts.render("system"), user, prompts.render("repair", problem="{problem}")
-    )
-    return with_unanswered_questions(spec, discussion)
 
 
-def with_unanswered_questions(spec: TechnicalSpecDraft, discussion: Discussion) -> TechnicalSpecDraft:
+def with_unanswered_questions(
+    spec: TechnicalSpecDraft, discussion: Discussion, words: OpenQuestionWords
+) -> TechnicalSpecDraft:
     """Add every question the team left unanswered to Open Questions, unless the model already has it."""
     present = " ".join(item.text.lower() for item in spec.open_questions)
     missing = [
-        Sourced(text=f"{c.question} (clarifying question {c.number}, {c.area}; unanswered)", sources=[f"Q{c.number}"])
+        Sourced(text=words.unanswered(c), sources=[f"Q{c.number}"])
         for c in discussion.clarifications
         if not c.answer and c.question.lower()[:60] not in present
     ]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.config import DEFAULT_PROMPTS_DIR
+from bot.spec.document import SpecRepair
 from bot.spec.render import DEFAULT_TEMPLATE_DIR
-from bot.spec.schemas import SpecRepair
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import CLEAR, bot_messages, design_thread, wait_for_pinned_spec, wait_for_questions
 from tests.support.waiting import wait_until

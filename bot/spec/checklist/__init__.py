@@ -15,7 +15,7 @@ from jinja2 import Environment, meta
 
 from bot.spec.checklist.base import CheckContext, Problem
 from bot.spec.checklist.rules import CHECKS
-from bot.spec.schemas import TechnicalSpecDraft
+from bot.spec.document import TechnicalSpecDraft
 
 TEMPLATE_NAME = "TECHNICAL_SPEC.md.j2"
 __all__ = ["CheckContext", "ChecklistReport", "ItemResult", "Problem", "run_checklist", "template_sections"]
@@ -23,20 +23,15 @@ __all__ = ["CheckContext", "ChecklistReport", "ItemResult", "Problem", "run_chec
 
 @dataclass(frozen=True)
 class ItemResult:
-    """The outcome of one check."""
+    """The outcome of one check: its item id and the problems found (bot.spec.checklist.wording words them)."""
 
     item: str
-    title: str
     problems: tuple[Problem, ...]
 
     @property
     def passed(self) -> bool:
         """True when the check found nothing wrong."""
         return not self.problems
-
-    def summary(self) -> str:
-        """'title: first problem; second problem' for people (comment, Open Questions)."""
-        return f"{self.title}: " + "; ".join(p.text for p in self.problems[:3])
 
 
 @dataclass(frozen=True)
@@ -78,7 +73,7 @@ def run_checklist(
         if rendered is not None and not rendered.intersection(check.fields):
             skipped.append(check.item)
             continue
-        results.append(ItemResult(check.item, check.title, tuple(check.rule(spec, ctx))))
+        results.append(ItemResult(check.item, tuple(check.rule(spec, ctx))))
     return ChecklistReport(tuple(results), tuple(skipped))
 
 

@@ -1,12 +1,12 @@
-"""Checklist building blocks: the result types, and the text rules (measures, vague words, placeholders)."""
+"""Checklist building blocks: problems as data, the check type, and the text rules (measures, vague words, ...)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from bot.spec.schemas import TechnicalSpecDraft
+from bot.spec.document import TechnicalSpecDraft
 
 NFR_ATTRIBUTES = ("performance", "scalability", "security", "reliability", "observability")
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -40,12 +40,24 @@ _FR_PREFIX = re.compile(r"^\s*\**FR[-\s]?\d+\**\s*[:.)-]\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 
 
+ProblemValue = str | int | tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing a check found wrong, and the spec section (model field) that must change to fix it."""
+    """One thing a check found wrong: the spec section (model field) to rewrite, a stable code, its details.
+
+    The code names the macro of prompts/checklist_problems.md.j2 that words it; params are its arguments.
+    """
 
     section: str
-    text: str
+    code: str
+    params: Mapping[str, ProblemValue] = field(default_factory=dict)
+
+
+def problem(section: str, code: str, **params: ProblemValue) -> Problem:
+    """A Problem with its details given as keywords."""
+    return Problem(section, code, params)
 
 
 @dataclass(frozen=True)
@@ -61,10 +73,9 @@ Rule = Callable[[TechnicalSpecDraft, CheckContext], list[Problem]]
 
 @dataclass(frozen=True)
 class Check:
-    """One checklist item: its id, the template's wording, the fields it is about, and its rule."""
+    """One checklist item: its id (its title is worded in prompts/checklist_problems.md.j2), its fields, its rule."""
 
     item: str
-    title: str
     fields: tuple[str, ...]
     rule: Rule
 
