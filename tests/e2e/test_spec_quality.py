@@ -15,8 +15,8 @@ from bot.spec.document import SpecRepair
 from bot.spec.render import DEFAULT_TEMPLATE_DIR
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import CLEAR, bot_messages, design_thread, wait_for_pinned_spec, wait_for_questions
+from tests.spec.test_checklist import passing_spec
 from tests.support.waiting import wait_until
-from tests.test_checklist import passing_spec
 
 HOUSE_RULE = "ACME-HOUSE-RULE: write requirements in the present tense."
 ORG_BANNER = "**Acme Corp engineering spec**"

@@ -16,8 +16,8 @@ from jinja2 import UndefinedError
 from bot.spec.document import TechnicalSpecDraft
 from bot.spec.render import TEMPLATE_NAME, Clarification, RenderContext, make_document_environment, render_spec
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).parent.parent
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+REPO = Path(__file__).parents[2]
 SEED_START = "## Technical Spec: [Short Descriptive Title]"
 SEED_END = "## Quality Checklist"
 # A verbatim copy of the product's seed template (shared/seed/000_b61b9d243f69bb08.txt), kept in the repo

@@ -19,7 +19,7 @@ from bot.spec.checklist.wording import ChecklistWording
 from bot.spec.document import TechnicalSpecDraft
 from bot.spec.render import make_document_environment
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 PROMPTS = PromptLibrary(DEFAULT_PROMPTS_DIR)
 WORDING = ChecklistWording(PROMPTS)
 LABELS = frozenset({"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12", "A1", "A2", "Q3"})
@@ -188,7 +188,7 @@ def test_text_helpers() -> None:
 
 def test_checks_follow_the_sections_the_template_renders(tmp_path: Path) -> None:
     assert "api_contracts" in template_sections(make_document_environment(None))
-    default = (Path(__file__).parent.parent / "bot" / "spec" / "templates" / "TECHNICAL_SPEC.md.j2").read_text()
+    default = (Path(__file__).parents[2] / "bot" / "spec" / "templates" / "TECHNICAL_SPEC.md.j2").read_text()
     start, end = default.index("#### 4.2 API Contracts"), default.index("#### 4.3 Data Model")
     (tmp_path / "TECHNICAL_SPEC.md.j2").write_text(default[:start] + default[end:])
     sections = template_sections(make_document_environment(tmp_path))

@@ -13,7 +13,7 @@ from bot.spec.checklist.base import Problem, problem
 from bot.spec.checklist.rules import CHECKS
 from bot.spec.discussion import Clarification, Discussion
 from bot.spec.writer import OpenQuestionWords, with_assumptions, with_unanswered_questions
-from tests.test_checklist import FIXTURES, LABELS, PROMPTS, WORDING, _set, passing_spec, spec
+from tests.spec.test_checklist import FIXTURES, LABELS, PROMPTS, WORDING, _set, passing_spec, spec
 
 # Every problem a check can report, and its sentence: the words people and the model read.
 SENTENCES: list[tuple[Problem, str]] = [
@@ -115,7 +115,7 @@ def test_every_problem_has_its_sentence(found: Problem, sentence: str) -> None:
 
 def test_every_code_the_checks_use_is_worded() -> None:
     """A code without a macro would fail only when that problem first occurs: find them all now."""
-    checks = Path(__file__).parent.parent / "bot" / "spec" / "checklist"
+    checks = Path(__file__).parents[2] / "bot" / "spec" / "checklist"
     source = "\n".join(path.read_text() for path in checks.glob("*.py"))
     used = set(re.findall(r'(?:problem\([^,()]+, |found\()"(\w+)"', source))
     assert used == {p.code for p, _ in SENTENCES}
