@@ -99,9 +99,30 @@ class Walk:
             seen.add(module)
         return count
 
+    def folders(self) -> Walk:
+        """The same walk one level up: each module counted as its folder (bot.flow.intake -> bot.flow).
+
+        In a flat layout every module is its own "folder", so this shows how much of the walk a reader can
+        follow from the folder names alone.
+        """
+        path: list[str] = []
+        causes: list[str] = []
+        for index, module in enumerate(self.path):
+            folder = ".".join(module.split(".")[:2])
+            if path and folder == path[-1]:
+                continue
+            if path:
+                causes.append(self.causes[index - 1])
+            path.append(folder)
+        return Walk(path=path, causes=causes, calls=self.calls)
+
     def as_dict(self) -> dict[str, Any]:
         """The figures, JSON-ready."""
+        folders = self.folders()
         return {
+            "folders": folders.modules,
+            "folder_transitions": folders.transitions,
+            "folder_back": folders.steps_back(),
             "modules": self.modules,
             "transitions": self.transitions,
             "edges": len(set(zip(self.path, self.path[1:], strict=False))),

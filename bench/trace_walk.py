@@ -235,6 +235,9 @@ def print_table(results: dict[tuple[str, str], dict[str, Any]]) -> None:
         ("      returning into", lambda r: r["back_returns"]),
         ("      calling into", lambda r: r["back_calls"]),
         ("    bot function calls", lambda r: r["calls"]),
+        ("(d) folders visited (bot/<folder>/)", lambda r: len(r["folders"])),
+        ("    folder transitions", lambda r: r["folder_transitions"]),
+        ("    steps back up between folders", lambda r: r["folder_back"]),
     ]
     headers = [f"{name} {path}" for name, path in results]
     width = max(len(label) for label, _ in rows)
@@ -245,6 +248,8 @@ def print_table(results: dict[tuple[str, str], dict[str, Any]]) -> None:
     for header, result in zip(headers, results.values(), strict=True):
         print(f"\n(c) {header}, first-visit order (the walk ends in {result['last']}):")
         print("    " + " -> ".join(result["modules"]))
+        print(f"(d) {header}, folders in first-visit order:")
+        print("    " + " -> ".join(result["folders"]))
 
 
 def main(argv: list[str] | None = None) -> int:
