@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk walk-trace
+.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk
 
 setup: $(STAMP)
 
@@ -41,10 +41,7 @@ bench: setup  ## performance benchmark (not a test): writes bench/results/latest
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench.run $(ARGS)
 
-walk: setup  ## modules on the import walk from a mention to pins.add; ARGS="--repo /path/to/another/checkout"
-	$(PY) -m bench.walk $(ARGS)
-
-walk-trace: setup  ## the walk mention -> pins.add as it runs (modules whose code ran); ARGS="--repo . --repo /path/to/old"
+walk: setup  ## the walk mention -> pins.add as it runs (modules and folders visited); ARGS="--repo . --repo /path/to/old"
 	$(PY) -m bench.trace_walk $(ARGS)
 
 check: lint typecheck test

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.one_line(), file=sys.stderr)
         return 2
     configure_logging(settings.techspec_log_level)
-    # Each process imports only what it runs (the web process never loads the worker's modules).
+    # Each process imports only its own entry point (the dev runner's Socket Mode and embedded store stay unloaded).
     if mode == "web":
         from bot.run.web import run_web
 

@@ -66,7 +66,7 @@ class JobWiring:
     """The job functions the queue enqueues by kind, and RQ's give-up callback (from bot.flow.jobs)."""
 
     jobs: JobTable
-    on_failure: FailureCallback | None = None
+    on_failure: FailureCallback
 
 
 def connect_redis(redis_url: str) -> redis.Redis:

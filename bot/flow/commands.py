@@ -37,23 +37,21 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
-    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id("command", str(body.get("trigger_id"))))
+    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id(JobKind.COMMAND, str(body.get("trigger_id"))))
     return "started"
 
 
 def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:
     """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
     try:
-        trigger = resolve_command(rt, payload)
-        if trigger is not None:
-            handle_trigger(rt, trigger)
+        handle_trigger(rt, resolve_command(rt, payload))
     except TechspecError as exc:
         rt.slack.respond(payload["response_url"], exc.user_message)
     except SlackApiError as exc:
         rt.slack.respond(payload["response_url"], as_access_error(exc).user_message)
 
 
-def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger | None:
+def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
     """The thread a command asks for, after checking the person may read it; posts the root for new topics."""
     text = str(payload.get("text", "")).strip()
     user, team = payload["user_id"], payload["team_id"]

@@ -39,7 +39,7 @@ def schedule_reminder(rt: Runtime, session: Session) -> None:
         JobKind.REMIND,
         session.key,
         session.version,
-        job_id=job_id("remind", session.key, session.version, session.instance),
+        job_id=job_id(JobKind.REMIND, session.key, session.version, session.instance),
         delay_seconds=delay,
     )
 

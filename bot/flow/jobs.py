@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.errors import TechspecError
 from bot.flow import commands, followups, read, recount, steps, write
 from bot.store.keys import is_session_key
 from bot.store.queue import JobKind
@@ -54,8 +53,7 @@ def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback
     if job.retries_left or not job.args or not is_session_key(job.args[0]):
         return  # a retry is coming, or it is not a session's job (those report their own failures)
     log.warning("job given up", extra={"job_id": job.id, "error_type": getattr(exc_type, "__name__", "")})
-    lost = TechspecError("abandoned", user_message="The process working on it stopped unexpectedly (several times).")
-    steps.fail(current_runtime(), job.args[0], "finish this", lost)
+    steps.give_up(current_runtime(), job.args[0])
 
 
 # The queue enqueues by kind; these are the functions (and so the import paths) RQ records.

@@ -26,7 +26,7 @@ def refresh_answers(rt: Runtime, key: str) -> None:
         rt.queue.enqueue(
             JobKind.AUTO_WRITE,
             key,
-            job_id=job_id("auto", key, session.version, rt.store.next_attempt(key)),
+            job_id=job_id(JobKind.AUTO_WRITE, key, session.version, rt.store.next_attempt(key)),
             delay_seconds=rt.settings.techspec_auto_write_delay_seconds,
         )
 

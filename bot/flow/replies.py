@@ -59,4 +59,4 @@ def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
 
 def _enqueue_recount(rt: Runtime, key: str, ts: str) -> None:
     # A fresh id per reply: recounts are cheap and each must see the replies as they are now.
-    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id("recount", key, ts, uuid.uuid4().hex[:8]))
+    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, ts, uuid.uuid4().hex[:8]))

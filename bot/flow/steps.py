@@ -33,8 +33,8 @@ STEP_KINDS: dict[Phase, JobKind] = {Phase.READING: JobKind.READ, Phase.WRITING: 
 
 def enqueue_step(rt: Runtime, session: Session, *parts: object) -> None:
     """Queue the job for the session's current working phase (parts make the job id unique)."""
-    kind = STEP_KINDS.get(session.phase, JobKind.READ)
-    rt.queue.enqueue(kind, session.key, job_id=job_id(kind.value, session.key, session.version, *parts))
+    kind = STEP_KINDS[session.phase]
+    rt.queue.enqueue(kind, session.key, job_id=job_id(kind, session.key, session.version, *parts))
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def session_step(rt: Runtime, key: str, kind: JobKind, phases: set[Phase], what:
             # Another process is still running this session's step (e.g. the first attempt of this job
             # outlived its worker): look again once its lease would have expired if it died.
             log.info("step deferred: another process holds the session", extra={"step": kind.value})
-            again = job_id(kind.value, key, "again", uuid.uuid4().hex[:8])
+            again = job_id(kind, key, "again", uuid.uuid4().hex[:8])
             rt.queue.enqueue(kind, key, job_id=again, delay_seconds=seconds_until_free(rt.store, key))
             yield None
             return
@@ -97,3 +97,9 @@ def fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:
         rt.slack.react(session.channel_id, session.trigger_ts, "warning")
     except SlackApiError:
         log.warning("could not report the failure in Slack", extra={"session": key})
+
+
+def give_up(rt: Runtime, key: str) -> None:
+    """RQ gave up on the session's job (its workers kept dying): fail the session and say so in the thread."""
+    lost = TechspecError("abandoned", user_message="The process working on it stopped unexpectedly (several times).")
+    fail(rt, key, "finish this", lost)

@@ -1,4 +1,4 @@
-"""Every message the bot posts, built here: mrkdwn escaped, Block Kit checked by slack_sdk's models."""
+"""The words the bot posts (status lines, failures, help, comments), mrkdwn-escaped; Block Kit is in blocks.py."""
 
 from __future__ import annotations
 

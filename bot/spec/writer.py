@@ -113,13 +113,25 @@ def repair_spec(
     patch = llm.ask(
         SpecRepair,
         "checklist_repair",
-        failing=report.failing,  # problems as data: the prompt words them (prompts/checklist_problems.md.j2)
+        failing=failing_items(report, ChecklistWording(llm.prompts)),
         sections=sections,
         spec_json=spec.model_dump_json(indent=1),
         **discussion_context(discussion, language),
     )
     update = {name: getattr(patch, name) for name in sections if getattr(patch, name) is not None}
     return spec.model_copy(update=update)
+
+
+def failing_items(report: ChecklistReport, wording: ChecklistWording) -> list[dict[str, Any]]:
+    """The failing items as the repair prompt lists them: id, title and every problem as a sentence.
+
+    Worded here (from prompts/checklist_problems.md.j2) rather than in the repair template, so an operator's
+    own checklist_repair.md.j2 (TECHSPEC_TEMPLATES_DIR) keeps the variables it was written for.
+    """
+    return [
+        {"item": r.item, "title": wording.title(r.item), "problems": [wording.problem(p) for p in r.problems]}
+        for r in report.failing
+    ]
 
 
 def complete(spec: TechnicalSpecDraft, discussion: Discussion, words: OpenQuestionWords) -> TechnicalSpecDraft:

@@ -86,7 +86,11 @@ def recent_key(team_id: str, user_id: str) -> str:
     return f"{PREFIX}:recent:{team_id}:{user_id}"
 
 
+def session_digest(session_key_: str) -> str:
+    """A short fixed-length name for a session (in marker keys and RQ job ids, which limit their characters)."""
+    return hashlib.sha1(session_key_.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
+
+
 def marker_key(kind: str, session_key_: str, *parts: object) -> str:
     """Key of a once-only marker for a session ("replaced" notices, "reminded")."""
-    digest = hashlib.sha1(session_key_.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
-    return ":".join([PREFIX, kind, digest, *(str(p) for p in parts)])
+    return ":".join([PREFIX, kind, session_digest(session_key_), *(str(p) for p in parts)])

@@ -7,7 +7,6 @@ and RQ records each job by the function's own import path.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -18,6 +17,8 @@ from typing import Any
 import redis
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
+
+from bot.store.keys import session_digest
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,10 @@ JobTable = Mapping[JobKind, Callable[..., Any]]
 FailureCallback = Callable[..., Any]
 
 
-def job_id(step: str, session_key: str, *parts: object) -> str:
-    """A stable id for one step of one session, so a repeated enqueue is refused as a duplicate."""
-    digest = hashlib.sha1(session_key.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
+def job_id(kind: JobKind, subject: str, *parts: object) -> str:
+    """A stable id for one job of one session (or command), so a repeated enqueue is refused as a duplicate."""
     # RQ accepts only letters, digits, '_' and '-' in ids; Slack timestamps carry a dot.
-    return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join([step, digest, *(str(p) for p in parts)]))
+    return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join([kind.value, session_digest(subject), *(str(p) for p in parts)]))
 
 
 class JobQueue:
@@ -53,7 +53,7 @@ class JobQueue:
         name: str,
         *,
         jobs: JobTable,
-        on_failure: FailureCallback | None,
+        on_failure: FailureCallback,
         job_timeout: int,
         retry_intervals: list[int],
     ) -> None:
@@ -74,10 +74,9 @@ class JobQueue:
             "result_ttl": 300,
             "failure_ttl": 7 * 24 * 3600,
             "retry": Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
-        }
-        if self.on_failure is not None:
             # When RQ gives up on a job (its workers kept dying), the thread still hears about it.
-            options["on_failure"] = Callback(self.on_failure)
+            "on_failure": Callback(self.on_failure),
+        }
         try:
             if delay_seconds > 0:
                 self.queue.enqueue_in(timedelta(seconds=delay_seconds), func, *args, **options)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.store.keys import session_key
-from bot.store.queue import job_id
+from bot.store.queue import JobKind, job_id
 from bot.store.sessions import Session
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import bot_messages, design_thread, wait_for_questions
@@ -31,7 +31,7 @@ def reminders(stack: Stack, channel: str, root: str) -> list[str]:
 def remind_job_finished(stack: Stack, channel: str, root: str) -> bool:
     key = session_key("T0001", channel, root)
     session = Session.model_validate_json(stack.redis.get(key) or b"{}")
-    status = stack.redis.hget(f"rq:job:{job_id('remind', key, session.version, session.instance)}", "status")
+    status = stack.redis.hget(f"rq:job:{job_id(JobKind.REMIND, key, session.version, session.instance)}", "status")
     return status == b"finished"
 
 

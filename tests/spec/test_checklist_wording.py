@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import DEFAULT_PROMPTS_DIR
+from bot.llm.prompts import PromptLibrary
 from bot.spec.checklist import CheckContext, run_checklist
 from bot.spec.checklist.base import Problem, problem
 from bot.spec.checklist.rules import CHECKS
 from bot.spec.discussion import Clarification, Discussion
-from bot.spec.writer import OpenQuestionWords, with_assumptions, with_unanswered_questions
+from bot.spec.writer import OpenQuestionWords, failing_items, with_assumptions, with_unanswered_questions
 from tests.spec.test_checklist import FIXTURES, LABELS, PROMPTS, WORDING, _set, passing_spec, spec
 
 # Every problem a check can report, and its sentence: the words people and the model read.
@@ -136,7 +138,7 @@ def test_the_repair_prompt_words_problems_as_people_read_them() -> None:
     report = run_checklist(spec(data), CheckContext(labels=LABELS))
     prompt = PROMPTS.render(
         "checklist_repair",
-        failing=report.failing,
+        failing=failing_items(report, WORDING),
         sections=report.sections_to_repair(),
         spec_json="{}",
         schema_json=None,
@@ -199,3 +201,28 @@ def test_the_writer_words_its_open_questions_from_the_prompts() -> None:
         == "How long are files kept? (clarifying question 3, Data Requirements; unanswered)"
     )
     assert asked.open_questions[-1].sources == ["Q3"]
+
+
+def test_an_operators_own_repair_template_still_renders(tmp_path: Path) -> None:
+    """TECHSPEC_TEMPLATES_DIR may hold a checklist_repair.md.j2 written for the variables the writer passed
+    before the layout change (titles and sentences, not problem codes): it must keep working."""
+    override = FIXTURES / "checklist_repair_override.md.j2"
+    (tmp_path / "checklist_repair.md.j2").write_text(override.read_text())
+    data = passing_spec()
+    _set("functional_requirements.0.text", "Exports must be fast.")(data)
+    report = run_checklist(spec(data), CheckContext(labels=LABELS))
+    prompt = PromptLibrary(DEFAULT_PROMPTS_DIR, tmp_path).render(
+        "checklist_repair",
+        failing=failing_items(report, WORDING),
+        sections=report.sections_to_repair(),
+        spec_json="{}",
+        schema_json=None,
+        transcript="[M1] Ana (just now): hi",
+        message_count=1,
+        condensed=False,
+        clarifications=[],
+        general_replies=[],
+        language="English",
+    )
+    assert f"- {WORDING.title('functional_requirements')} [functional_requirements]" in prompt
+    assert 'FR-1 says "fast" without a measurable number' in prompt

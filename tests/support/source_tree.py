@@ -1,6 +1,6 @@
 """Read a package's source with `ast` (never importing it): modules, their imports, and the import graph.
 
-Shared by tests/test_architecture.py and bench/walk.py, so the checks and the walk count the same edges.
+Used by tests/test_architecture.py.
 """
 
 from __future__ import annotations

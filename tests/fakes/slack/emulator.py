@@ -220,15 +220,3 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until echo events, retries and pending file shares are all done; False on timeout."""
         return self.deliverer.wait_idle(timeout)
-
-    @staticmethod
-    def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
-        """Poll `predicate` until it returns something truthy (returned) or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"condition not met within {timeout}s")
-            time.sleep(interval)
