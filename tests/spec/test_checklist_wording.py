@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.llm.prompts import PromptLibrary
-from bot.spec.checklist import CheckContext, run_checklist
+from bot.spec.checklist import CheckContext, ChecklistReport, run_checklist
 from bot.spec.checklist.base import Problem, problem
 from bot.spec.checklist.rules import CHECKS
 from bot.spec.discussion import Clarification, Discussion
@@ -130,13 +130,9 @@ def test_every_item_has_a_title_and_the_seed_template_s_are_its_words() -> None:
     assert len(from_seed) == 9 and all(titles)
 
 
-def test_the_repair_prompt_words_problems_as_people_read_them() -> None:
-    data = passing_spec()
-    _set("functional_requirements.0.text", "Exports must be fast.")(data)
-    _set("api_contracts.0.method", "")(data)
-    _set("risks.0.sources", ["A7"])(data)
-    report = run_checklist(spec(data), CheckContext(labels=LABELS))
-    prompt = PROMPTS.render(
+def repair_prompt(prompts: PromptLibrary, report: ChecklistReport) -> str:
+    """The checklist repair prompt for report, rendered with the variables the writer passes."""
+    return prompts.render(
         "checklist_repair",
         failing=failing_items(report, WORDING),
         sections=report.sections_to_repair(),
@@ -149,6 +145,15 @@ def test_the_repair_prompt_words_problems_as_people_read_them() -> None:
         general_replies=[],
         language="English",
     )
+
+
+def test_the_repair_prompt_words_problems_as_people_read_them() -> None:
+    data = passing_spec()
+    _set("functional_requirements.0.text", "Exports must be fast.")(data)
+    _set("api_contracts.0.method", "")(data)
+    _set("risks.0.sources", ["A7"])(data)
+    report = run_checklist(spec(data), CheckContext(labels=LABELS))
+    prompt = repair_prompt(PROMPTS, report)
     listed = prompt.split("<failing_checklist_items>", 1)[1].split("</failing_checklist_items>", 1)[0]
     expected = [
         line
@@ -211,18 +216,6 @@ def test_an_operators_own_repair_template_still_renders(tmp_path: Path) -> None:
     data = passing_spec()
     _set("functional_requirements.0.text", "Exports must be fast.")(data)
     report = run_checklist(spec(data), CheckContext(labels=LABELS))
-    prompt = PromptLibrary(DEFAULT_PROMPTS_DIR, tmp_path).render(
-        "checklist_repair",
-        failing=failing_items(report, WORDING),
-        sections=report.sections_to_repair(),
-        spec_json="{}",
-        schema_json=None,
-        transcript="[M1] Ana (just now): hi",
-        message_count=1,
-        condensed=False,
-        clarifications=[],
-        general_replies=[],
-        language="English",
-    )
+    prompt = repair_prompt(PromptLibrary(DEFAULT_PROMPTS_DIR, tmp_path), report)
     assert f"- {WORDING.title('functional_requirements')} [functional_requirements]" in prompt
     assert 'FR-1 says "fast" without a measurable number' in prompt
