@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
-    # Where the worker serves /metrics and /healthz (0: nowhere). The container image sets 9100.
-    techspec_worker_port: int = Field(default=0, ge=0, le=65535)
+    # Where the worker and socket processes serve /metrics and /healthz (0: nowhere); the image sets 9100.
+    techspec_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     openai_api_key: SecretStr
     openai_base_url: str | None = None

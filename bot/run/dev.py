@@ -48,14 +48,13 @@ def embedded_store() -> redis.Redis:
 
 def run_development(settings: Settings) -> int:
     """Run listeners and worker together until interrupted."""
-    connection = connect_redis(settings.redis_url) if settings.redis_url else embedded_store()
+    connection = connect_redis(settings.redis_url, settings) if settings.redis_url else embedded_store()
     rt = build_runtime(settings, connection, JOBS)
     set_runtime(rt)
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.run.socket_mode import connect_socket_mode
 
-        SocketModeHandler(create_app(rt), settings.slack_app_token.get_secret_value()).connect()
-        log.info("connected over Socket Mode")
+        connect_socket_mode(create_app(rt), settings.slack_app_token.get_secret_value())
     else:
         server = make_server(
             "0.0.0.0", settings.port, create_wsgi_app(rt), _ThreadingWSGIServer, handler_class=_QuietHandler
