@@ -6,8 +6,11 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python3 -m venv /venv
 COPY requirements.txt /tmp/requirements.txt
-# The locked versions (requirements.txt, from `make lock`): the same set CI tests, to the patch.
-RUN /venv/bin/pip install --requirement /tmp/requirements.txt
+# The locked versions (requirements.txt, from `make lock`): the same set CI tests, to the patch. Behind a
+# TLS-inspecting proxy, pass its CA bundle as the build secret pip_ca (scripts/build-image.sh does).
+RUN --mount=type=secret,id=pip_ca \
+    if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi; \
+    /venv/bin/pip install --requirement /tmp/requirements.txt
 
 FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home techspec

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.store.sessions import Phase
 from tests.e2e.conftest import Stack, running_stack
-from tests.e2e.helpers import design_thread, wait_for_questions
+from tests.e2e.helpers import design_thread, questions_messages, session_of, wait_for_questions
+from tests.support.processes import BotProcess
 from tests.support.redis_server import RedisServer, free_port
 from tests.support.waiting import wait_until
 
@@ -77,3 +79,26 @@ def test_a_redis_freeze_with_a_job_in_flight_kills_nothing_and_the_bot_answers_a
     assert all(p.process and p.process.poll() is None for p in stack.processes), stack.logs()
     assert get(f"http://127.0.0.1:{worker_port}/healthz")[0] == 200
     wait_until(lambda: get(f"http://127.0.0.1:{stack.port}/healthz")[1].get("workers") == 1, 30, message="worker")
+
+
+def test_questions_posted_just_before_their_worker_died_are_not_posted_again(
+    frozen_stack: tuple[Stack, RedisServer, int],
+) -> None:
+    # The same window a Redis freeze opens: the questions are in Slack, but their ts never reached Redis.
+    stack, _, _ = frozen_stack
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.answer_latency["chat.postMessage"] = 3.0  # people see the post 3 s before the bot hears back
+    try:
+        stack.slack.post_message(channel, "UANA", "<@UBOT> spec", thread_ts=root)
+        wait_for_questions(stack, channel, root)
+        stack.processes[1].kill(signal.SIGKILL)
+        stack.processes[1] = BotProcess("worker", stack.env).start()
+    finally:
+        stack.slack.answer_latency.clear()
+    wait_until(
+        lambda: (s := session_of(stack, channel, root)) and s.phase == Phase.AWAITING_ANSWERS,
+        60,
+        message=f"awaiting answers after the rerun\n{stack.logs()}",
+    )
+    assert len(questions_messages(stack.slack, channel, root)) == 1
