@@ -12,7 +12,7 @@ if docker info >/dev/null 2>&1; then
   build=(docker build)
 else
   engine=(podman --storage-driver vfs)
-  build=("${engine[@]}" build --isolation chroot)
+  build=("${engine[@]}" build --isolation chroot --format docker)
 fi
 if [ "${LOCAL_BASE:-0}" = 1 ]; then
   rootfs="${ROOTFS:-/tmp/techspec-rootfs}"

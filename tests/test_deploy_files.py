@@ -57,3 +57,11 @@ def test_every_locked_runtime_package_is_in_the_dev_lock_at_the_same_version() -
     assert "prometheus-client" in runtime
     assert "requirements.txt" in (REPO / "Dockerfile").read_text()
     assert "requirements-dev.txt" in (REPO / "scripts/setup.sh").read_text()
+
+
+def test_the_readme_lists_every_setting() -> None:
+    from bot.config import Settings
+
+    readme = (REPO / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
+    assert not missing, f"settings missing from the README's configuration table: {missing}"
