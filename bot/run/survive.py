@@ -86,7 +86,9 @@ def wait_for_redis(probe: redis.Redis, backoff: Backoff, health: LoopHealth) -> 
         return
 
 
-def work_forever(make_worker: Callable[[], BaseWorker], probe: redis.Redis, health: LoopHealth, level: str) -> int:
+def work_forever(
+    make_worker: Callable[[], BaseWorker], probe: redis.Redis, health: LoopHealth, level: str, *, with_scheduler: bool
+) -> int:
     """Run RQ's loop, again each time it gives up; 0 when asked to stop, 1 when it keeps quitting."""
     backoff = Backoff()
     quits: list[float] = []
@@ -98,7 +100,7 @@ def work_forever(make_worker: Callable[[], BaseWorker], probe: redis.Redis, heal
             worker = make_worker()
             log.info("worker starting", extra={"worker": worker.name})
             try:
-                worker.work(with_scheduler=True, logging_level=level)
+                worker.work(with_scheduler=with_scheduler, logging_level=level)
             except redis.RedisError as exc:  # RQ's own teardown could not reach Redis either
                 log.warning("worker loop ended on a redis error", extra={"error_type": type(exc).__name__})
             if getattr(worker, "stop_signalled", False):

@@ -22,20 +22,11 @@ from bot.wiring import build_runtime, connect_redis, probe_redis, set_runtime
 log = logging.getLogger(__name__)
 
 
-class TechspecWorker(Worker):
-    """RQ's forking worker with a configurable heartbeat grace, a liveness mark, and metrics upkeep.
+class _StopAware(BaseWorker):
+    """Remembers a SIGTERM/SIGINT (RQ does not when idle), so a stop is told apart from RQ giving up."""
 
-    RQ adds a fixed 60 s to every heartbeat, so a SIGKILLed worker's job is only re-queued a minute
-    or more later; a shorter grace gets the thread its spec sooner after a crash.
-    """
-
-    heartbeat_grace = 60
     health: LoopHealth | None = None
     stop_signalled = False
-
-    def get_heartbeat_ttl(self, job: Job) -> int:
-        """Seconds until this worker's job counts as abandoned if no heartbeat arrives."""
-        return super().get_heartbeat_ttl(job) - 60 + self.heartbeat_grace
 
     def heartbeat(self, *args: Any, **kwargs: Any) -> None:
         """RQ's heartbeat (while idle and while a job runs), which also shows /healthz the loop is alive."""
@@ -44,9 +35,27 @@ class TechspecWorker(Worker):
             self.health.mark("working")
 
     def request_stop(self, signum: Any, frame: Any) -> None:
-        """SIGTERM/SIGINT: remember it was asked for (RQ does not when idle), then RQ's warm shutdown."""
+        """Note that a stop was asked for, then RQ's warm shutdown."""
         self.stop_signalled = True
         super().request_stop(signum, frame)
+
+
+class TechspecSimpleWorker(_StopAware, SimpleWorker):
+    """RQ's in-process worker (the one-process development mode), stop-aware."""
+
+
+class TechspecWorker(_StopAware, Worker):
+    """RQ's forking worker with a configurable heartbeat grace, a liveness mark, and metrics upkeep.
+
+    RQ adds a fixed 60 s to every heartbeat, so a SIGKILLed worker's job is only re-queued a minute
+    or more later; a shorter grace gets the thread its spec sooner after a crash.
+    """
+
+    heartbeat_grace = 60
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        """Seconds until this worker's job counts as abandoned if no heartbeat arrives."""
+        return super().get_heartbeat_ttl(job) - 60 + self.heartbeat_grace
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Run the job in a forked process, then fold that process's metric files into the archive."""
@@ -56,7 +65,7 @@ class TechspecWorker(Worker):
             merge_dead_processes()
 
 
-def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False) -> BaseWorker:
+def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False) -> _StopAware:
     """A worker on the bot's queue; `simple` runs jobs in-process (the one-process development mode)."""
     queue = Queue(settings.techspec_queue_prefix, connection=connection)
     maintenance = settings.techspec_worker_maintenance_interval
@@ -69,7 +78,7 @@ def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = 
         "worker_ttl": maintenance + 15,
     }
     if simple:
-        return SimpleWorker([queue], **options)
+        return TechspecSimpleWorker([queue], **options)
     TechspecWorker.heartbeat_grace = settings.techspec_worker_heartbeat_grace
     return TechspecWorker([queue], **options)
 
@@ -88,10 +97,11 @@ def run_worker(settings: Settings) -> int:
 
     def make() -> BaseWorker:
         worker = build_worker(settings, rt.redis)
-        worker.health = health  # type: ignore[attr-defined]
+        worker.health = health
         return worker
 
-    return work_forever(make, probe_redis(settings.redis_url, settings), health, settings.techspec_log_level)
+    probe = probe_redis(settings.redis_url, settings)
+    return work_forever(make, probe, health, settings.techspec_log_level, with_scheduler=True)
 
 
 def start_worker_http(settings: Settings, connection: redis.Redis, health: LoopHealth) -> None:
