@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image
+.PHONY: chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke
 
 setup: $(STAMP)
 
@@ -30,6 +30,9 @@ lock: setup  ## renew the locked versions (requirements.txt for the image/Heroku
 
 image:  ## build the container image with podman or docker (see docs/operating.md)
 	bash scripts/build-image.sh
+
+container-smoke: setup  ## the e2e smoke against the built image: web + worker containers, one session to a pinned spec
+	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.container_smoke
 
 test: setup  ## unit, integration and end-to-end tests (starts its own redis-server)
 	@bash scripts/test.sh $(ARGS)
