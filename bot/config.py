@@ -32,7 +32,8 @@ _PLACEHOLDER = re.compile(r"\.\.\.|…|[<>]")
 class Settings(BaseSettings):
     """The bot's configuration; field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # Empty means unset: compose and PaaS dashboards pass unset optional variables as "".
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr | None = None
