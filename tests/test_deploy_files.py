@@ -65,3 +65,22 @@ def test_the_readme_lists_every_setting() -> None:
     readme = (REPO / "README.md").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
     assert not missing, f"settings missing from the README's configuration table: {missing}"
+
+
+def test_heroku_app_json_runs_procfile_processes_with_known_settings() -> None:
+    from bot.config import Settings
+
+    app = json.loads((REPO / "app.json").read_text())
+    procfile = {line.split(":", 1)[0] for line in (REPO / "Procfile").read_text().splitlines() if ":" in line}
+    assert set(app["formation"]) <= procfile and {"web", "worker"} <= set(app["formation"])
+    known = {name.upper() for name in Settings.model_fields}
+    assert set(app["env"]) <= known
+    assert (REPO / ".python-version").read_text().strip().startswith("3.11")
+
+
+def test_compose_runs_the_image_for_web_worker_and_redis() -> None:
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"redis", "web", "worker"} <= set(services)
+    assert services["web"]["command"] == ["web"] and services["worker"]["command"] == ["worker"]
+    assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")

@@ -36,32 +36,46 @@ def health(rt: Runtime, probe: redis.Redis | None = None) -> tuple[str, dict[str
 
 
 class SignatureAlarm:
-    """One WARNING a minute at most while requests fail Slack's signature check (never the secret)."""
+    """One WARNING a minute at most while requests fail Slack's signature check (never the secret).
 
-    def __init__(self, every: float = 60.0) -> None:
-        self.every, self.last, self.suppressed = every, -every, 0
+    Once a minute across every web process: the first to set a Redis key with a 60 s expiry warns
+    (each process on its own when Redis is unreachable).
+    """
+
+    def __init__(self, connection: redis.Redis, key: str, every: int = 60) -> None:
+        self.connection, self.key, self.every = connection, key, every
+        self.last, self.suppressed = -float(every), 0
         self.lock = threading.Lock()
 
     def refused(self) -> None:
-        """Count a refused request and warn if the last warning is a minute old."""
+        """Count a refused request and warn if nobody warned in the last minute."""
         metrics.SIGNATURE_FAILURES.inc()
         with self.lock:
-            now = time.monotonic()
-            if now - self.last < self.every:
-                self.suppressed += 1
+            self.suppressed += 1
+            if not self._my_turn():
                 return
-            count, self.last, self.suppressed = self.suppressed + 1, now, 0
+            count, self.suppressed = self.suppressed, 0
         log.warning(
             "requests to /slack/events failed the signature check: is SLACK_SIGNING_SECRET this app's signing secret?",
-            extra={"refused_since_last_warning": count},
+            extra={"refused_here_since_last_warning": count},
         )
+
+    def _my_turn(self) -> bool:
+        try:
+            return bool(self.connection.set(self.key, "1", nx=True, ex=self.every))
+        except redis.RedisError:
+            now = time.monotonic()
+            if now - self.last < self.every:
+                return False
+            self.last = now
+            return True
 
 
 def create_wsgi_app(rt: Runtime, probe: redis.Redis | None = None) -> WsgiApp:
     """A WSGI app routing /slack/events to Bolt, /healthz to the health check and /metrics to Prometheus."""
     bolt = SlackRequestHandler(create_app(rt))
     registry = build_registry(probe or rt.redis, rt.settings.techspec_queue_prefix)
-    alarm = SignatureAlarm()
+    alarm = SignatureAlarm(probe or rt.redis, f"{rt.settings.techspec_queue_prefix}:signature-warned")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
