@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from rq import Queue
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.worker_registration import get_keys
 
@@ -77,7 +78,10 @@ class QueueCollector:
 
     def _oldest_age(self, queue: Queue) -> float:
         head = queue.get_job_ids(0, 1)
-        job = Job.fetch(head[0], connection=self.connection) if head else None
+        try:
+            job = Job.fetch(head[0], connection=self.connection) if head else None
+        except NoSuchJobError:  # taken by a worker (or expired) between the two reads
+            return 0.0
         if job is None or job.enqueued_at is None:
             return 0.0
         return max(0.0, time.time() - job.enqueued_at.timestamp())

@@ -89,7 +89,9 @@ def run_worker(settings: Settings) -> int:
     rt = build_runtime(settings, connect_redis(settings.redis_url, settings), JOBS)
     set_runtime(rt)
     metrics.set_prices({settings.openai_model: settings.model_price()})
-    health = LoopHealth(stale_after=2.0 * (settings.techspec_worker_maintenance_interval + 30))
+    # An idle RQ worker blocks on the queue for up to the maintenance interval, and a stalled read times
+    # out 10 s after that, three tries in all before RQ gives up: only longer silence means it is stuck.
+    health = LoopHealth(stale_after=4.0 * (settings.techspec_worker_maintenance_interval + 10) + 30)
     if settings.techspec_metrics_port:
         start_worker_http(settings, rt.redis, health)
     # RQ forks a child per job: load once here what each child would otherwise load again.
