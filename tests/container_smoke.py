@@ -40,7 +40,7 @@ def engine(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*shlex.split(ENGINE), *args], capture_output=True, text=True, timeout=300, check=False)
 
 
-def smoke(stack: Stack, worker_port: int) -> None:
+def smoke(stack: Stack, worker_port: int | None) -> None:
     """One session, start to pinned spec, then the health and metrics endpoints."""
     channel = stack.new_channel()
     root = design_thread(stack, channel)
@@ -50,7 +50,10 @@ def smoke(stack: Stack, worker_port: int) -> None:
     stack.slack.post_message(channel, "UANA", "<@UBOT> go ahead", thread_ts=root)
     spec = wait_for_pinned_spec(stack, channel, root, timeout=90)
     assert spec.content.decode().startswith("## Technical Spec:")
-    for url in (f"http://127.0.0.1:{stack.port}/metrics", f"http://127.0.0.1:{worker_port}/metrics"):
+    urls = [f"http://127.0.0.1:{stack.port}/metrics"] + (
+        [f"http://127.0.0.1:{worker_port}/metrics"] if worker_port else []
+    )
+    for url in urls:
         with urllib.request.urlopen(url, timeout=10) as response:
             assert b"techspec_" in response.read()
     print("container smoke: a mention got its questions, the answers a pinned TECHNICAL_SPEC.md; /metrics on both")
