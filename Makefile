@@ -3,11 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk
+.PHONY: chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.txt
 	@bash scripts/setup.sh "$(VENV)"
 	@touch $(STAMP)
 
@@ -19,6 +19,20 @@ web: setup
 
 worker: setup
 	$(PY) -m bot worker
+
+socket: setup  ## Socket Mode listener for production without a public URL (run workers too)
+	$(PY) -m bot socket
+
+lock: setup  ## renew the locked versions (requirements.txt for the image/Heroku, requirements-dev.txt for make/CI)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --quiet --no-header -o requirements.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet --no-header -o requirements-dev.txt
+
+image:  ## build the container image with podman or docker (see docs/operating.md)
+	bash scripts/build-image.sh
+
+container-smoke: setup  ## the e2e smoke against the built image: web + worker containers, one session to a pinned spec
+	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.container_smoke
 
 test: setup  ## unit, integration and end-to-end tests (starts its own redis-server)
 	@bash scripts/test.sh $(ARGS)

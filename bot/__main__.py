@@ -1,30 +1,57 @@
-"""Command line: `python -m bot web|worker|run` (see the Procfile and the README)."""
+"""Command line: `python -m bot web|worker|socket|run` (see the Procfile and the README)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.config import ConfigError, Mode, load_settings
-from bot.logs import configure_logging
+from bot.config import ConfigError, Mode, Settings, load_settings
+
+MODES = {
+    "web": "HTTP server for Slack's requests (behind gunicorn)",
+    "worker": "background jobs (RQ)",
+    "socket": "Slack's events over Socket Mode, for deployments without a public URL; needs workers",
+    "run": "everything in one process (development)",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the sub-command, validate settings (one line naming a missing variable), and run."""
+    """Parse the sub-command, validate settings and the outside world (one line on failure), and run."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="techspec Slack bot")
-    parser.add_argument(
-        "mode",
-        choices=["web", "worker", "run"],
-        help="web: HTTP server for Slack; worker: background jobs; run: both in one process (development)",
-    )
+    parser.add_argument("mode", choices=list(MODES), help="; ".join(f"{k}: {v}" for k, v in MODES.items()))
     mode: Mode = parser.parse_args(argv).mode
     try:
         settings = load_settings(mode)
+        if mode != "run":
+            # Before anything imports prometheus_client, which reads this directory once.
+            from bot.obs.multiproc import use_own_directory
+
+            use_own_directory(mode)
+        from bot.logs import configure_logging
+
+        configure_logging(settings.techspec_log_level)
+        check_outside(settings, mode)
+        return dispatch(settings, mode)
     except ConfigError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
-    configure_logging(settings.techspec_log_level)
-    # Each process imports only its own entry point (the dev runner's Socket Mode and embedded store stay unloaded).
+
+
+def check_outside(settings: Settings, mode: Mode) -> None:
+    """Ports, Redis (for `run`, which cannot wait for it) and credentials, before serving anything."""
+    from bot.run.checks import check_credentials, check_port, check_redis
+
+    if mode == "web" or (mode == "run" and settings.slack_app_token is None):
+        check_port("PORT", settings.port)
+    if mode in ("worker", "socket") and settings.techspec_metrics_port:
+        check_port("TECHSPEC_METRICS_PORT", settings.techspec_metrics_port)
+    if mode == "run" and settings.redis_url:
+        check_redis(settings)
+    check_credentials(settings)
+
+
+def dispatch(settings: Settings, mode: Mode) -> int:
+    """Run the process; each imports only its own entry point (Socket Mode and the embedded store stay unloaded)."""
     if mode == "web":
         from bot.run.web import run_web
 
@@ -33,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.run.worker import run_worker
 
         return run_worker(settings)
+    if mode == "socket":
+        from bot.run.socket_mode import run_socket
+
+        return run_socket(settings)
     from bot.run.dev import run_development
 
     return run_development(settings)

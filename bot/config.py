@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from redis.connection import parse_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
 
-Mode = Literal["web", "worker", "run"]
+Mode = Literal["web", "worker", "run", "socket"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# USD per million input and output tokens (providers' list prices when written; override with TECHSPEC_MODEL_PRICES).
+DEFAULT_MODEL_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+}
+# Placeholders copied from documentation ("xoxb-...", "<your token>") are never real credentials.
+_PLACEHOLDER = re.compile(r"\.\.\.|…|[<>]")
 
 
 class Settings(BaseSettings):
     """The bot's configuration; field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # Empty means unset: compose and PaaS dashboards pass unset optional variables as "".
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Where the worker and socket processes serve /metrics and /healthz (0: nowhere); the image sets 9100.
+    techspec_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     openai_api_key: SecretStr
     openai_base_url: str | None = None
@@ -32,6 +50,8 @@ class Settings(BaseSettings):
     structured_mode: Literal["json_schema", "json_object"] = "json_schema"
 
     redis_url: str | None = None
+    # For rediss:// only: managed Redis (Heroku) presents a self-signed certificate, which needs "none".
+    techspec_redis_ssl_cert_reqs: Literal["required", "optional", "none"] = "required"
     port: int = Field(default=3000, ge=1, le=65535)
 
     # Tunables (prefixed so they never clash with a platform's own variables).
@@ -39,7 +59,7 @@ class Settings(BaseSettings):
     techspec_auto_write_delay_seconds: float = Field(default=20.0, ge=0)
     techspec_share_poll_seconds: float = Field(default=20.0, ge=0)
     techspec_job_timeout_seconds: int = Field(default=900, ge=30)
-    techspec_job_retry_intervals: list[int] = Field(default_factory=lambda: [5, 30])
+    techspec_job_retry_intervals: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 30])
     techspec_worker_monitoring_interval: int = Field(default=10, ge=1)
     techspec_worker_heartbeat_grace: int = Field(default=20, ge=1)
     techspec_worker_maintenance_interval: int = Field(default=30, ge=1)
@@ -48,7 +68,9 @@ class Settings(BaseSettings):
     techspec_web_threads: int = Field(default=8, ge=1)
     techspec_prompt_token_budget: int = Field(default=100_000, ge=2_000)
     # Per-model override of the prompt budget, JSON: {"gpt-4.1": 400000, "llama3.1:8b": 6000}.
-    techspec_model_token_budgets: dict[str, int] = Field(default_factory=dict)
+    techspec_model_token_budgets: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # Per-model prices for the cost metric, JSON: {"my-model": [input, output]} in USD per million tokens.
+    techspec_model_prices: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(default_factory=dict)
     # At most this many chunk calls condense an over-budget thread (plus one call merging them).
     techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
     techspec_file_text_limit_bytes: int = Field(default=64_000, ge=0)
@@ -59,35 +81,89 @@ class Settings(BaseSettings):
     techspec_prompts_dir: Path = DEFAULT_PROMPTS_DIR
     techspec_templates_dir: Path | None = None
     techspec_log_level: str = "INFO"
-    techspec_queue_prefix: str = "techspec"
+    techspec_queue_prefix: str = Field(default="techspec", pattern=r"^[A-Za-z0-9_.:-]+$")
+    # auth.test and the model endpoint's /models at start-up; off only where neither can be reached.
+    techspec_startup_checks: bool = True
 
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
-        return value
+        return _token(value, "xoxb-", "a bot token")
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value() and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
-        return value or None
+        if value is None or not value.get_secret_value():
+            return None
+        return _token(value, "xapp-", "an app-level token")
 
     @field_validator("slack_signing_secret", "openai_api_key")
     @classmethod
     def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
-        # An empty secret would fail every request later; say so at start-up instead.
+        # An empty or placeholder secret would fail every request later; say so at start-up instead.
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty")
+        if value is not None and _PLACEHOLDER.search(value.get_secret_value()):
+            raise ValueError("looks like a placeholder from the docs; set the real value")
         return value
 
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_slash(cls, value: str) -> str:
         # slack_sdk joins method names onto base_url verbatim, so it must end with a slash.
+        _http_url(value)
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return _http_url(value) if value else None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            parse_url(value)
+        except ValueError as exc:
+            raise ValueError(f"must be a URL like redis://host:6379/0 or rediss://... ({exc})") from None
+        return value
+
+    @field_validator("techspec_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("techspec_prompts_dir", "techspec_templates_dir")
+    @classmethod
+    def _directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"must be an existing directory ({value} is not one)")
+        return value
+
+    @field_validator("techspec_job_retry_intervals", mode="before")
+    @classmethod
+    def _intervals(cls, value: Any) -> Any:
+        # Both JSON ([5, 30]) and the comma list people write (5,30).
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.startswith("["):
+                text = f"[{text}]"
+            return _json(text, "a list of seconds like 5,30 or [5, 30]")
+        return value
+
+    @field_validator("techspec_model_token_budgets", "techspec_model_prices", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        return _json(value, 'a JSON object like {"gpt-4.1": ...}') if isinstance(value, str) else value
+
+    def model_price(self) -> tuple[float, float]:
+        """USD per million input and output tokens for the configured model ((0, 0) when unknown)."""
+        prices = {**DEFAULT_MODEL_PRICES, **self.techspec_model_prices}
+        return prices.get(self.openai_model, (0.0, 0.0))
 
     def prompt_token_budget(self) -> int:
         """The prompt budget for the configured model (its override, else TECHSPEC_PROMPT_TOKEN_BUDGET)."""
@@ -95,8 +171,10 @@ class Settings(BaseSettings):
 
     def require_for(self, mode: Mode) -> None:
         """Raise ConfigError naming the first variable the given process mode needs but lacks."""
-        if mode in ("web", "worker") and not self.redis_url:
-            raise ConfigError("REDIS_URL", "is required for the web and worker processes")
+        if mode in ("web", "worker", "socket") and not self.redis_url:
+            raise ConfigError("REDIS_URL", "is required for the web, worker and socket processes")
+        if mode == "socket" and self.slack_app_token is None:
+            raise ConfigError("SLACK_APP_TOKEN", "is required for the socket process (Socket Mode)")
         if mode == "web" and self.slack_signing_secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET", "is required to verify Slack's HTTP requests")
         if mode == "run" and self.slack_app_token is None and self.slack_signing_secret is None:
@@ -125,7 +203,35 @@ def load_settings(mode: Mode) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         variable = str(first["loc"][0]).upper() if first["loc"] else "environment"
-        problem = "is missing" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        problem = "is missing" if first["type"] == "missing" else f"is invalid: {message}"
         raise ConfigError(variable, problem) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        found = re.search(r'field "(\w+)"', str(exc))
+        raise ConfigError(found.group(1).upper() if found else "environment", "could not be parsed") from None
     settings.require_for(mode)
     return settings
+
+
+def _token(value: SecretStr, prefix: str, what: str) -> SecretStr:
+    """Check a Slack token's shape without ever echoing it."""
+    secret = value.get_secret_value()
+    if not secret.startswith(prefix):
+        raise ValueError(f"must be {what} starting with {prefix}")
+    if _PLACEHOLDER.search(secret) or not re.fullmatch(r"[A-Za-z0-9-]+", secret):
+        raise ValueError(f"looks like a placeholder, not {what}: copy the real one from the app's settings")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL like https://host/path/")
+    return value
+
+
+def _json(text: str, expected: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"must be {expected}") from None

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.obs import metrics
 from bot.spec.redaction import redact_text
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -59,5 +60,7 @@ def timed_step(logger: logging.Logger, step: str, **fields: Any) -> Iterator[dic
     else:
         extra.setdefault("outcome", "ok")
     finally:
-        extra["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        seconds = time.perf_counter() - started
+        extra["duration_ms"] = round(seconds * 1000, 1)
+        metrics.STEP_SECONDS.labels(step, str(extra.get("outcome", "error"))).observe(seconds)
         logger.info("step finished", extra=extra)

@@ -11,12 +11,15 @@ import os
 from dataclasses import dataclass, field
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from bot.config import Settings
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
-from bot.slack.gateway import SlackGateway, build_web_client
+from bot.slack.client import build_web_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
 from bot.store.queue import FailureCallback, JobQueue, JobTable
@@ -69,9 +72,30 @@ class JobWiring:
     on_failure: FailureCallback
 
 
-def connect_redis(redis_url: str) -> redis.Redis:
-    """A Redis client with timeouts, so a stalled server fails calls instead of hanging them."""
-    return redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
+def connect_redis(
+    redis_url: str, settings: Settings | None = None, *, socket_timeout: float = 10.0, retries: int = 2
+) -> redis.Redis:
+    """A Redis client with timeouts, so a stalled server fails calls instead of hanging them.
+
+    redis-py's default (3 retries with up to 10 s between them) turns one call to a frozen server into
+    a minute; a short, bounded retry rides out a failover's blip without that.
+    """
+    tls = {}
+    if settings is not None and redis_url.startswith("rediss://"):
+        tls["ssl_cert_reqs"] = settings.techspec_redis_ssl_cert_reqs
+    return redis.Redis.from_url(
+        redis_url,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=3,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries),
+        **tls,
+    )
+
+
+def probe_redis(redis_url: str, settings: Settings | None = None) -> redis.Redis:
+    """A client for health checks: answers within about 2 s whether Redis is reachable, without retrying."""
+    return connect_redis(redis_url, settings, socket_timeout=2.0, retries=0)
 
 
 def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) -> Runtime:

@@ -1,4 +1,5 @@
-"""Chaos run: N concurrent sessions while workers are SIGKILLed and model/Slack faults are injected.
+"""Chaos run: N concurrent sessions while workers are SIGKILLed, Redis is frozen (SIGSTOP) now and then,
+and model/Slack faults are injected.
 
 Every session must end with exactly one pinned TECHNICAL_SPEC.md or one clear failure message, never
 both, never two of anything. Run it with `make chaos` (or `python -m tests.chaos --sessions 20`).
@@ -7,6 +8,7 @@ both, never two of anything. Run it with `make chaos` (or `python -m tests.chaos
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
 import statistics
@@ -65,6 +67,21 @@ def killer(stack: Stack, stop: threading.Event, every: float, kills: list[float]
         stack.processes[index] = BotProcess("worker", stack.env).start()
 
 
+def freezer(server: RedisServer, stop: threading.Event, stalls: int, longest: float, frozen: list[float]) -> None:
+    """Freeze Redis (SIGSTOP: clients time out, nothing is refused) `stalls` times for up to `longest` s each."""
+    rng = random.Random(11)
+    for _ in range(stalls):
+        if stop.wait(rng.uniform(4.0, 10.0)) or server.process is None:
+            return
+        seconds = rng.uniform(longest / 3, longest)
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            stop.wait(seconds)
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        frozen.append(seconds)
+
+
 def inject_faults(stack: Stack, rng: random.Random, sessions: int) -> dict[str, int]:
     """Queue model and Slack faults spread over the run; returns how many of each."""
     faults = {"model 500": sessions // 4, "model invalid_json": sessions // 5, "slack 429": sessions // 4}
@@ -78,6 +95,7 @@ def inject_faults(stack: Stack, rng: random.Random, sessions: int) -> dict[str, 
 def drive(stack: Stack, threads: list[Thread], deadline: float) -> None:
     """Act like the people: answer questions and ask again; retry once after a failure message."""
     retried: set[str] = set()
+    asked: dict[str, float] = {}
     while time.monotonic() < deadline:
         pending = 0
         for thread in threads:
@@ -86,8 +104,13 @@ def drive(stack: Stack, threads: list[Thread], deadline: float) -> None:
             state = settle(stack, thread)
             if state == "questions" and "answered" not in thread.notes:
                 thread.notes.append("answered")
+                asked[thread.root] = time.monotonic()
                 stack.slack.post_message(thread.channel, "UBOB", "1. Postgres\n2. 200 ms p99", thread_ts=thread.root)
                 stack.slack.post_message(thread.channel, "UANA", "<@UBOT> go ahead", thread_ts=thread.root)
+            elif state == "questions" and time.monotonic() - asked.get(thread.root, 0.0) > 20:
+                # The go-ahead came while Redis was frozen (the bot said "try again in a minute"): again.
+                asked[thread.root] = time.monotonic()
+                stack.slack.post_message(thread.channel, "UANA", "<@UBOT> go ahead now", thread_ts=thread.root)
             elif state == "failed" and thread.root not in retried:
                 retried.add(thread.root)
                 thread.notes.append("retried after failure")
@@ -120,7 +143,7 @@ def verdict(stack: Stack, threads: list[Thread]) -> list[str]:
     return problems
 
 
-def run(sessions: int, workers: int, kill_every: float, timeout: float, seed: int) -> int:
+def run(sessions: int, workers: int, kill_every: float, timeout: float, seed: int, stalls: int, longest: float) -> int:
     """Run the chaos scenario and print a summary; exit status 0 when every session ended cleanly."""
     rng = random.Random(seed)
     server = RedisServer().start()
@@ -137,8 +160,9 @@ def run(sessions: int, workers: int, kill_every: float, timeout: float, seed: in
                 if rng.random() < 0.5:
                     stack.model.script("ClarifyResult", CLEAR)
             faults = inject_faults(stack, rng, sessions)
-            stop, kills = threading.Event(), []
+            stop, kills, frozen = threading.Event(), [], []
             chaos = threading.Thread(target=killer, args=(stack, stop, kill_every, kills), daemon=True)
+            freezing = threading.Thread(target=freezer, args=(server, stop, stalls, longest, frozen), daemon=True)
             began = time.monotonic()
             for thread in threads:
                 thread.started = time.monotonic()
@@ -149,11 +173,17 @@ def run(sessions: int, workers: int, kill_every: float, timeout: float, seed: in
                     daemon=True,
                 ).start()
             chaos.start()
+            freezing.start()
             drive(stack, threads, began + timeout * 0.6)
             stop.set()
             chaos.join()
+            freezing.join()
+            faults["redis stalls"] = len(frozen)
+            faults["redis frozen s"] = round(sum(frozen))
+            dead = [p.kind for p in stack.processes if p.process is None or p.process.poll() is not None]
+            faults["processes dead after stalls"] = len(dead)
             drive(stack, threads, began + timeout)
-            problems = verdict(stack, threads)
+            problems = verdict(stack, threads) + [f"a {kind} process died" for kind in dead]
             report(threads, faults, kills, problems, time.monotonic() - began, workers)
             return 1 if problems else 0
     finally:
@@ -190,8 +220,10 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=4.0, help="mean seconds between worker SIGKILLs")
     parser.add_argument("--timeout", type=float, default=150.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stalls", type=int, default=3, help="how many times Redis is frozen (SIGSTOP)")
+    parser.add_argument("--stall-seconds", type=float, default=15.0, help="longest freeze")
     args = parser.parse_args()
-    return run(args.sessions, args.workers, args.kill_every, args.timeout, args.seed)
+    return run(args.sessions, args.workers, args.kill_every, args.timeout, args.seed, args.stalls, args.stall_seconds)
 
 
 if __name__ == "__main__":

@@ -41,13 +41,15 @@ LAYERS: dict[str, Layer] = {
     "bot.spec.*": Layer(
         ("bot.spec.*", "bot.errors", "bot.llm.port", "bot.llm.prompts", "bot.llm.tokens"), SERVICES_NEVER
     ),
-    "bot.llm.*": Layer(("bot.llm.*", "bot.errors"), ("openai",)),
-    "bot.llm.client": Layer(("bot.llm.*", "bot.errors")),
+    "bot.llm.*": Layer(("bot.llm.*", "bot.errors", "bot.obs.*"), ("openai",)),
+    "bot.llm.client": Layer(("bot.llm.*", "bot.errors", "bot.obs.*")),
     "bot.store.*": Layer(("bot.store.*", "bot.spec.*", "bot.errors"), ("slack_sdk", "slack_bolt", "openai")),
-    "bot.slack.*": Layer(("bot.slack.*", "bot.spec.*", "bot.errors"), ("redis", "rq", "openai", "slack_bolt")),
+    "bot.slack.*": Layer(
+        ("bot.slack.*", "bot.spec.*", "bot.errors", "bot.obs.*"), ("redis", "rq", "openai", "slack_bolt")
+    ),
     "bot.flow.*": Layer(
         ("bot.flow.*", "bot.store.*", "bot.slack.*", "bot.spec.*", "bot.llm.*")
-        + ("bot.wiring", "bot.config", "bot.errors", "bot.logs"),
+        + ("bot.wiring", "bot.config", "bot.errors", "bot.logs", "bot.obs.*"),
         ("slack_bolt", "openai"),
     ),
     "bot.listeners.*": Layer(
@@ -58,7 +60,8 @@ LAYERS: dict[str, Layer] = {
     "bot.wiring": Layer(("bot.config", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.errors")),
     "bot.config": Layer(()),
     "bot.errors": Layer(()),
-    "bot.logs": Layer(("bot.spec.redaction",)),
+    "bot.logs": Layer(("bot.spec.redaction", "bot.obs.*")),
+    "bot.obs.*": Layer((), ("slack_sdk", "slack_bolt", "redis", "rq", "openai")),
     "bot.run.*": Layer(EVERYTHING),
     "bot.__main__": Layer(EVERYTHING),
     # Old job paths kept for jobs already queued by a running deployment: they re-export bot.flow.jobs only.

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.flow.results import announce_result
 from bot.flow.status import set_status
+from bot.obs import metrics
 from bot.slack import texts
 from bot.slack.gateway import as_access_error, slack_error_code
 from bot.store.sessions import Phase, Session
@@ -76,3 +77,4 @@ def finish(rt: Runtime, session: Session) -> None:
     except SlackApiError as exc:
         log.warning("finishing touches failed", extra={"session": session.key, "error": slack_error_code(exc)})
     rt.store.transition(session.key, {Phase.WRITING}, lambda s: setattr(s, "phase", Phase.DONE))
+    metrics.session_ended("spec", session.redacted_count)

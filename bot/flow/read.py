@@ -59,12 +59,7 @@ def ask_questions(rt: Runtime, session: Session, outcome: ClarifyOutcome) -> Non
     """Post the questions (once, even across reruns), then wait for answers."""
     key = session.key
     if session.questions_ts is None:
-        ts = rt.slack.post(
-            session.channel_id,
-            session.thread_ts,
-            texts.questions_text(outcome.questions),
-            blocks.questions_blocks(outcome.title, outcome.questions, key, outcome.phrases),
-        )
+        ts = _post_questions_once(rt, session, outcome)
         # Saving the questions and moving to awaiting answers is one transition, so a mention
         # right after the questions appear finds the session ready for "go ahead".
         session = rt.store.transition(key, {Phase.READING}, lambda s: _await_answers(s, outcome, ts))
@@ -76,6 +71,34 @@ def ask_questions(rt: Runtime, session: Session, outcome: ClarifyOutcome) -> Non
     schedule_reminder(rt, session)
     # Replies that arrived while the questions were being posted are counted now.
     refresh_answers(rt, key)
+
+
+def _post_questions_once(rt: Runtime, session: Session, outcome: ClarifyOutcome) -> str:
+    """Post the questions message, or find the one an earlier attempt posted before its Redis write was lost.
+
+    The intent is saved before posting: a rerun that finds it (the worker died, or Redis froze, between
+    posting and saving the ts) looks in the thread first, so people never get the questions twice.
+    """
+    if session.questions_posting and (found := _posted_questions(rt, session)):
+        return found
+    rt.store.update(session.key, lambda s: setattr(s, "questions_posting", True))
+    return rt.slack.post(
+        session.channel_id,
+        session.thread_ts,
+        texts.questions_text(outcome.questions),
+        blocks.questions_blocks(outcome.title, outcome.questions, session.key, outcome.phrases),
+    )
+
+
+def _posted_questions(rt: Runtime, session: Session) -> str | None:
+    """The ts of this session's questions message in the thread, if an earlier attempt posted it."""
+    for message in rt.slack.read_thread(session.channel_id, session.thread_ts):
+        if float(message.get("ts", 0)) <= float(session.trigger_ts):
+            continue
+        buttons = [e for b in message.get("blocks") or [] for e in b.get("elements") or [] if isinstance(e, dict)]
+        if any(e.get("action_id") == blocks.GENERATE_ACTION and e.get("value") == session.key for e in buttons):
+            return str(message["ts"])
+    return None
 
 
 def went_ahead_after_questions(session: Session) -> bool:

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import TechspecError
 from bot.flow.status import set_status
 from bot.logs import timed_step
+from bot.obs import metrics
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.store.lease import LEASE_SECONDS, seconds_until_free, session_lease
@@ -90,6 +91,7 @@ def fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:
         session = rt.store.transition(key, ACTIVE_PHASES, mark)
     except TransitionRefused:
         return
+    metrics.session_ended("failed")
     text = texts.failure(what, exc.user_message, retryable=exc.retryable)
     try:
         set_status(rt, session, text)

@@ -14,6 +14,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
+from bot.obs import metrics
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,14 @@ class ModelClient:
         )
         choice = response.choices[0]
         self._record_usage(response)
+        usage = self.usage[-1] if getattr(response, "usage", None) is not None else None
+        metrics.model_call(
+            schema.__name__,
+            self.model,
+            time.perf_counter() - started,
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+        )
         if getattr(choice.message, "refusal", None):
             raise ModelOutputError("refused", user_message="The language model refused to write this.")
         if choice.finish_reason == "length":

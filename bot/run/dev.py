@@ -14,13 +14,15 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import redis
 from rq.scheduler import RQScheduler
+from rq.worker import BaseWorker
 
 from bot.config import Settings
 from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
+from bot.run.survive import LoopHealth, work_forever
 from bot.run.web import create_wsgi_app
 from bot.run.worker import build_worker
-from bot.wiring import build_runtime, connect_redis, set_runtime
+from bot.wiring import build_runtime, connect_redis, probe_redis, set_runtime
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +50,13 @@ def embedded_store() -> redis.Redis:
 
 def run_development(settings: Settings) -> int:
     """Run listeners and worker together until interrupted."""
-    connection = connect_redis(settings.redis_url) if settings.redis_url else embedded_store()
+    connection = connect_redis(settings.redis_url, settings) if settings.redis_url else embedded_store()
     rt = build_runtime(settings, connection, JOBS)
     set_runtime(rt)
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.run.socket_mode import connect_socket_mode
 
-        SocketModeHandler(create_app(rt), settings.slack_app_token.get_secret_value()).connect()
-        log.info("connected over Socket Mode")
+        connect_socket_mode(create_app(rt), settings.slack_app_token.get_secret_value())
     else:
         server = make_server(
             "0.0.0.0", settings.port, create_wsgi_app(rt), _ThreadingWSGIServer, handler_class=_QuietHandler
@@ -63,9 +64,15 @@ def run_development(settings: Settings) -> int:
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
         log.info("listening for Slack on /slack/events", extra={"port": settings.port})
     start_scheduler_thread(settings, rt.redis)
-    # The worker runs jobs in this process (no fork) and in the main thread, where it can take signals.
-    build_worker(settings, rt.redis, simple=True).work()
-    return 0
+    # The worker runs jobs in this process (no fork) and in the main thread, where it can take signals;
+    # like the production worker, it waits out a Redis outage instead of ending quietly.
+    health = LoopHealth(stale_after=float("inf"))
+    probe = probe_redis(settings.redis_url, settings) if settings.redis_url else rt.redis
+
+    def make() -> BaseWorker:
+        return build_worker(settings, rt.redis, simple=True)
+
+    return work_forever(make, probe, health, settings.techspec_log_level, with_scheduler=False)
 
 
 def start_scheduler_thread(settings: Settings, connection: redis.Redis) -> None:

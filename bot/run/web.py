@@ -1,9 +1,10 @@
-"""The `web` process: Slack's requests on POST /slack/events, and GET /healthz, behind gunicorn."""
+"""The `web` process: Slack's requests on POST /slack/events, GET /healthz and GET /metrics, behind gunicorn."""
 
 from __future__ import annotations
 
-import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,49 +15,97 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.config import Settings
 from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
-from bot.wiring import Runtime, build_runtime, connect_redis
+from bot.obs import metrics
+from bot.obs.multiproc import process_dead
+from bot.run.exposition import build_registry, json_response, live_workers, serve_metrics
+from bot.wiring import Runtime, build_runtime, connect_redis, probe_redis
 
 log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def health(rt: Runtime) -> tuple[str, dict[str, Any]]:
-    """HTTP status and body for /healthz: 200 when Redis answers, 503 otherwise."""
+def health(rt: Runtime, probe: redis.Redis | None = None) -> tuple[str, dict[str, Any]]:
+    """HTTP status and body for /healthz: 200 when Redis answers (with the live workers), 503 otherwise."""
+    client = probe or rt.redis
     try:
-        rt.redis.ping()
+        client.ping()
+        workers = live_workers(client, rt.settings.techspec_queue_prefix)
     except redis.RedisError as exc:
         return "503 Service Unavailable", {"status": "unavailable", "redis": "unreachable", "error": type(exc).__name__}
-    return "200 OK", {"status": "ok", "redis": "ok"}
+    return "200 OK", {"status": "ok", "redis": "ok", "workers": workers}
 
 
-def create_wsgi_app(rt: Runtime) -> WsgiApp:
-    """A WSGI app routing /slack/events to Bolt and /healthz to the health check."""
+class SignatureAlarm:
+    """One WARNING a minute at most while requests fail Slack's signature check (never the secret).
+
+    Once a minute across every web process: the first to set a Redis key with a 60 s expiry warns
+    (each process on its own when Redis is unreachable).
+    """
+
+    def __init__(self, connection: redis.Redis, key: str, every: int = 60) -> None:
+        self.connection, self.key, self.every = connection, key, every
+        self.last, self.suppressed = -float(every), 0
+        self.lock = threading.Lock()
+
+    def refused(self) -> None:
+        """Count a refused request and warn if nobody warned in the last minute."""
+        metrics.SIGNATURE_FAILURES.inc()
+        with self.lock:
+            self.suppressed += 1
+            if not self._my_turn():
+                return
+            count, self.suppressed = self.suppressed, 0
+        log.warning(
+            "requests to /slack/events failed the signature check: is SLACK_SIGNING_SECRET this app's signing secret?",
+            extra={"refused_here_since_last_warning": count},
+        )
+
+    def _my_turn(self) -> bool:
+        try:
+            return bool(self.connection.set(self.key, "1", nx=True, ex=self.every))
+        except redis.RedisError:
+            now = time.monotonic()
+            if now - self.last < self.every:
+                return False
+            self.last = now
+            return True
+
+
+def create_wsgi_app(rt: Runtime, probe: redis.Redis | None = None) -> WsgiApp:
+    """A WSGI app routing /slack/events to Bolt, /healthz to the health check and /metrics to Prometheus."""
     bolt = SlackRequestHandler(create_app(rt))
+    registry = build_registry(probe or rt.redis, rt.settings.techspec_queue_prefix)
+    alarm = SignatureAlarm(probe or rt.redis, f"{rt.settings.techspec_queue_prefix}:signature-warned")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
-            status, body = health(rt)
-            return _json(start_response, status, body)
+            status, body = health(rt, probe)
+            return json_response(start_response, status, body)
+        if path == "/metrics":
+            return serve_metrics(registry, start_response)
         if path == "/slack/events":
-            try:
-                return bolt(environ, start_response)
-            except Exception:  # noqa: BLE001 - e.g. a body that is not JSON; Bolt raises while parsing
-                log.warning("unparseable request to /slack/events", exc_info=True)
-                # 400 with X-Slack-No-Retry: retrying the same malformed body cannot help.
-                return _json(start_response, "400 Bad Request", {"error": "malformed request"}, no_retry=True)
-        return _json(start_response, "404 Not Found", {"error": "not found"})
+            return _slack(bolt, alarm, environ, start_response)
+        return json_response(start_response, "404 Not Found", {"error": "not found"})
 
     return application
 
 
-def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any], no_retry: bool = False) -> list[bytes]:
-    data = json.dumps(body).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    if no_retry:
-        headers.append(("X-Slack-No-Retry", "1"))
-    start_response(status, headers)
-    return [data]
+def _slack(bolt: SlackRequestHandler, alarm: SignatureAlarm, environ: dict[str, Any], start: Callable[..., Any]) -> Any:
+    def noting_refusals(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        if status.startswith("401"):
+            alarm.refused()
+        return start(status, headers, *args)
+
+    try:
+        return bolt(environ, noting_refusals)
+    except Exception:  # noqa: BLE001 - e.g. a body that is not JSON; Bolt raises while parsing
+        log.warning("unparseable request to /slack/events", exc_info=True)
+        # 400 with X-Slack-No-Retry: retrying the same malformed body cannot help.
+        data = b'{"error": "malformed request"}'
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))), ("X-Slack-No-Retry", "1")]
+        start("400 Bad Request", headers)
+        return [data]
 
 
 class WebServer(BaseApplication):
@@ -78,7 +127,7 @@ class WebServer(BaseApplication):
 
 
 def serve(build: Callable[[], WsgiApp], port: int, workers: int, threads: int) -> None:
-    """Run gunicorn on 0.0.0.0:port until it is stopped."""
+    """Run gunicorn on 0.0.0.0:port until it is stopped (SIGTERM: finish requests in flight, then exit)."""
     options = {
         "bind": f"0.0.0.0:{port}",
         "workers": workers,
@@ -89,20 +138,24 @@ def serve(build: Callable[[], WsgiApp], port: int, workers: int, threads: int) -
         "keepalive": 5,
         "accesslog": None,
         "loglevel": "warning",
+        # A dead gunicorn worker's live gauges leave the multiprocess directory with it.
+        "child_exit": lambda _server, worker: process_dead(worker.pid),
     }
     WebServer(build, options).run()
 
 
+def build_web_app(settings: Settings) -> WsgiApp:
+    """The app of one gunicorn worker, with its own clients."""
+    assert settings.redis_url is not None  # required for this mode by load_settings
+    # Short timeouts: Slack wants an ack within 3 s, so a stalled Redis must fail a request fast.
+    connection = connect_redis(settings.redis_url, settings, socket_timeout=2.0, retries=1)
+    metrics.set_prices({settings.openai_model: settings.model_price()})
+    return create_wsgi_app(build_runtime(settings, connection, JOBS), probe_redis(settings.redis_url, settings))
+
+
 def run_web(settings: Settings) -> int:
     """Serve Slack's requests with gunicorn until stopped."""
-    assert settings.redis_url is not None  # required for this mode by load_settings
-    url = settings.redis_url
     log.info("web starting", extra={"port": settings.port})
     # Each gunicorn worker builds its own runtime after the fork: connections are never shared across one.
-    serve(
-        lambda: create_wsgi_app(build_runtime(settings, connect_redis(url), JOBS)),
-        settings.port,
-        settings.techspec_web_workers,
-        settings.techspec_web_threads,
-    )
+    serve(lambda: build_web_app(settings), settings.port, settings.techspec_web_workers, settings.techspec_web_threads)
     return 0

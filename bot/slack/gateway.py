@@ -11,8 +11,6 @@ from typing import Any
 from pydantic import BaseModel
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import SlackAccessError, ThreadUnavailableError
@@ -31,18 +29,6 @@ ACCESS_FIXES: dict[str, str] = {
     "thread_not_found": "I couldn't find that message; it may have been deleted.",
     "message_not_found": "I couldn't find that message; it may have been deleted.",
 }
-
-
-def build_web_client(token: str, base_url: str, *, idempotent_only: bool = False) -> WebClient:
-    """A WebClient that retries 429s (honouring Retry-After) and, unless idempotent_only, 5xx and
-    connection errors."""
-    # Only the connection-error handler is on by default; rate limits and server errors need opting in.
-    # A 5xx or a dropped connection may come after Slack acted, so a call that creates something
-    # (a message, a file share) is retried on 429 only: a 429 means nothing was done.
-    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=4)]
-    if not idempotent_only:
-        handlers += [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
-    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
 
 
 def slack_error_code(exc: SlackApiError) -> str:

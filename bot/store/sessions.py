@@ -58,6 +58,7 @@ class Session(BaseModel):
     trigger_ts: str
     status_ts: str | None = None
     questions_ts: str | None = None
+    questions_posting: bool = False  # set just before posting them, so a rerun looks before posting again
     title: str = ""
     language: str = "English"
     phrases: UiPhrases | None = None

@@ -194,6 +194,7 @@ class ModelEmulator:
     def _send(self, ex: Exchange, record: RecordedRequest, status: int, body: Any, headers: Any = None) -> None:
         """Write the answer and note its status on the record."""
         record.response_status = status
+        record.usage = body.get("usage") if isinstance(body, dict) else None
         ex.send_json(status, body, headers)
 
     def _auth_error(self, headers: Headers) -> flt.HttpError | None:

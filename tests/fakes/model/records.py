@@ -38,6 +38,7 @@ class RecordedRequest:
     # None until an HTTP response is written; stays None for drop/timeout/aborted holds
     response_status: int | None = None
     path: str = "/v1/chat/completions"
+    usage: dict[str, Any] | None = None  # the usage block answered, if any
 
 
 @dataclass(frozen=True)

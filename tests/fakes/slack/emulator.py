@@ -8,7 +8,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import payloads
 from .activity import ActivityMixin
@@ -18,6 +18,9 @@ from .models import Fault
 from .server import EmulatorHTTPServer
 from .store import Channel
 from .workspace import Identity, Workspace
+
+if TYPE_CHECKING:
+    from .socket_mode import SocketModeRelay
 
 
 class SlackEmulator(ActivityMixin, InspectionMixin):
@@ -42,6 +45,7 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         ident = Identity(team_id, team_domain, team, bot_user_id, bot_id, bot_name, app_id, bot_token, signing_secret)
         self.ws = Workspace(ident)
         self.events_url: str | None = None
+        self.socket_mode: SocketModeRelay | None = None  # set by a Socket Mode test (socket_mode.py)
         self.deliver_bot_events = True
         self.retry_policy = "none"  # or "slack"
         self.retry_delays: list[float] = [0.5, 1.0, 2.0]

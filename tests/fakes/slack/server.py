@@ -85,6 +85,8 @@ def _record(
 
 
 def _run_api(emu: SlackEmulator, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    if method == "apps.connections.open" and emu.socket_mode is not None:
+        return json_reply(emu.socket_mode.open(token))  # an app-level token, not the bot's
     handler = HANDLERS.get(method)
     if handler is None:
         return json_reply({"ok": False, "error": "unknown_method"}, 404)

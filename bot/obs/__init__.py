@@ -1,0 +1,1 @@
+"""Observability: the Prometheus metrics every process records (exposed by bot.run.exposition)."""
