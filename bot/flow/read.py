@@ -13,7 +13,8 @@ from bot.flow.status import set_status
 from bot.flow.steps import session_step
 from bot.flow.thread import load_thread
 from bot.flow.write import write_and_deliver
-from bot.slack import blocks, texts
+from bot.slack import texts
+from bot.slack.questions import questions_blocks
 from bot.spec.answers import AnswerSheet
 from bot.spec.clarify import ClarifyOutcome, clarify
 from bot.spec.discussion import Discussion
@@ -63,7 +64,7 @@ def ask_questions(rt: Runtime, session: Session, outcome: ClarifyOutcome) -> Non
             session.channel_id,
             session.thread_ts,
             texts.questions_text(outcome.questions),
-            blocks.questions_blocks(outcome.title, outcome.questions, key, outcome.phrases),
+            questions_blocks(outcome.title, outcome.questions, key, outcome.phrases, more=len(outcome.extra)),
         )
         # Saving the questions and moving to awaiting answers is one transition, so a mention
         # right after the questions appear finds the session ready for "go ahead".
@@ -93,6 +94,7 @@ def _start_writing(session: Session, title: str, language: str) -> None:
 
 def _await_answers(session: Session, outcome: Any, ts: str) -> None:
     session.questions = outcome.questions
+    session.extra_questions = outcome.extra
     session.questions_ts = ts
     session.title = outcome.title
     session.language = outcome.language

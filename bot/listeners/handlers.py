@@ -72,7 +72,8 @@ def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         trigger = button_trigger(body)
-        guarded(rt, trigger, lambda: action(rt, trigger, *args), respond)
+        if intake.first_delivery(rt, trigger):
+            guarded(rt, trigger, lambda: action(rt, trigger, *args), respond)
 
     return listener
 
@@ -83,7 +84,8 @@ def on_form_button(rt: Runtime) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         trigger = button_trigger(body)
-        guarded(rt, trigger, lambda: forms.open_answers_form(rt, trigger, str(body.get("trigger_id"))), respond)
+        if intake.first_delivery(rt, trigger):
+            guarded(rt, trigger, lambda: forms.open_answers_form(rt, trigger, str(body.get("trigger_id"))), respond)
 
     return listener
 
@@ -97,6 +99,8 @@ def on_form_submit(rt: Runtime) -> Listener:
             ack(response_action="errors", errors=errors)
             return
         ack()
+        if not forms.first_submission(rt, session, view):
+            return  # the same submission delivered again: its answers are posted once
         user_id = str(body["user"]["id"])
         guarded(rt, None, lambda: forms.post_form_answers(rt, session, user_id, answers), None)
 
