@@ -51,7 +51,10 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
 
 def first_delivery(rt: Runtime, trigger: Trigger) -> bool:
     """True the first time an interactive payload is seen: a redelivered or replayed click has no effect."""
-    return not trigger.dedupe_id or rt.store.claim_trigger(trigger.channel_id, trigger.dedupe_id)
+    if not trigger.dedupe_id or rt.store.claim_trigger(trigger.channel_id, trigger.dedupe_id):
+        return True
+    log.info("interactive payload seen before; ignored", extra={"source": trigger.source})
+    return False
 
 
 def continue_session(rt: Runtime, trigger: Trigger, session: Session) -> Outcome:
