@@ -13,6 +13,9 @@ from bot.store.sessions import Session
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
+# A flood of replies must not become a flood of model requests: past this many free-form replies in a
+# session, the rest are kept as general answers (in the spec, under "Other input after the questions").
+MAX_ATTRIBUTED = 100
 
 
 def attributions_for(
@@ -23,7 +26,8 @@ def attributions_for(
     Without a model answer (error, timeout) the rest stay unattributed, so they count as general
     answers: nothing is lost, and the next recount or the write step asks again.
     """
-    wanted = {attribution_key(r): r for r in replies if needs_attribution(session.questions, r)}
+    free_form = [r for r in replies if needs_attribution(session.questions, r)][:MAX_ATTRIBUTED]
+    wanted = {attribution_key(r): r for r in free_form}
     found = rt.store.attributions(session.key, wanted)
     missing = [reply for k, reply in wanted.items() if k not in found]
     if not missing or not ask:

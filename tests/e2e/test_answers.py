@@ -195,3 +195,21 @@ def test_a_link_to_another_workspace_is_refused_privately(fresh: Stack) -> None:
     assert "evil-corp.slack.com" in said and "not on this workspace" in said
     assert len(stack.slack.calls("conversations.members")) == checked  # refused before anything was looked up
     assert all(call.params.get("channel") != channel for call in stack.slack.calls("conversations.replies"))
+
+
+def test_without_a_model_answer_a_reply_is_kept_as_other_input(fresh: Stack) -> None:
+    stack = fresh
+    channel, root, _ = thread_with_questions(stack)
+    stack.model.fault("500", schema_name="AttributionResult", count=50)
+    stack.slack.post_message(channel, "UBOB", BOB, thread_ts=root)
+    wait_until(
+        lambda: "attribution failed" in stack.full_logs() and "0 of 3 answered" in status_text(stack, channel, root),
+        20,
+        message=f"the reply counted without a model answer\n{stack.logs()}",
+    )
+    stack.slack.post_message(channel, "UANA", "<@UBOT> go ahead", thread_ts=root)
+    document = wait_for_pinned_spec(stack, channel, root).content.decode()
+    section = clarifications(document)
+    assert BOB in section.split("**Other input after the questions**", 1)[1]  # nothing lost
+    assert section.count("_Unanswered_") == 3
+    wait_until(lambda: "Done" in status_text(stack, channel, root), 10, message="done, no failure message")
