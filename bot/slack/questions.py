@@ -126,7 +126,7 @@ def _any_clipped(questions: list[Question]) -> bool:
 
 
 def _how_to_answer(questions: list[Question]) -> str:
-    text = "*How to answer:* reply in this thread, one message per answer or `1. … 2. …` in one"
+    text = "*How to answer:* reply in this thread in your own words (or `1. … 2. …` in one message)"
     if any(q.recommended_answer for q in questions):
         text += "; `ok` accepts every suggestion, `1 ok, 3: …` some of them"
     return (

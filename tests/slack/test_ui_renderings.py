@@ -94,6 +94,27 @@ def renderings() -> dict[str, Callable[[], str]]:
         "questions": lambda: render_message(
             messages.questions_text(QUESTIONS), ui_questions.questions_blocks("CSV export", QUESTIONS, KEY)
         ),
+        "questions_progress": lambda: render_message(
+            messages.questions_text(QUESTIONS),
+            ui_questions.questions_blocks("CSV export", QUESTIONS, KEY, answered={1, 3}, more=2),
+        ),
+        "status_waiting": lambda: render_message(
+            messages.status_waiting(
+                2,
+                3,
+                note=messages.answer_change_note(
+                    Replacement(
+                        question_number=1,
+                        reply_ts="3.0",
+                        user_id="UCAT",
+                        previous_reply_ts="1.0",
+                        previous_user_id="UANA",
+                        kind="added",
+                    )
+                ),
+            ),
+            None,
+        ),
         "answers_form": lambda: render_view(
             ui_blocks.answers_modal(KEY, "CSV export", QUESTIONS, {2: "Under 5 minutes"})
         ),
