@@ -64,7 +64,10 @@ def first_submission(rt: Runtime, session: Session, view: dict[str, Any]) -> boo
     """True the first time this submission (the view and what was typed in it) is seen."""
     values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
     digest = hashlib.sha256(values.encode()).hexdigest()[:16]
-    return rt.store.claim_trigger(session.channel_id, f"view:{view.get('id')}:{digest}")
+    if rt.store.claim_trigger(session.channel_id, f"view:{view.get('id')}:{digest}"):
+        return True
+    log.info("form submission seen before; ignored")
+    return False
 
 
 def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:

@@ -213,3 +213,23 @@ def test_without_a_model_answer_a_reply_is_kept_as_other_input(fresh: Stack) -> 
     assert BOB in section.split("**Other input after the questions**", 1)[1]  # nothing lost
     assert section.count("_Unanswered_") == 3
     wait_until(lambda: "Done" in status_text(stack, channel, root), 10, message="done, no failure message")
+
+
+def test_a_form_submission_delivered_again_posts_its_answers_once(fresh: Stack) -> None:
+    stack = fresh
+    channel, root, questions = thread_with_questions(stack)
+    stack.slack.send_block_action("UBOB", channel, questions["ts"], "techspec_answer_form", "x")
+    wait_until(lambda: [v for v in stack.slack.views if v["user"] == "UBOB"], 10, message=f"form\n{stack.logs()}")
+    view = [v for v in stack.slack.views if v["user"] == "UBOB"][-1]["view"]
+    values = {"q2": {"answer": {"type": "plain_text_input", "value": "Within 5 minutes"}}}
+    submitted = stack.slack.send_view_submission("UBOB", view, values)
+    ignored = stack.full_logs().count("form submission seen before")
+    for _ in range(3):
+        assert stack.slack.deliver(submitted.request_body, content_type=FORM).ok
+    wait_until(
+        lambda: stack.full_logs().count("form submission seen before") - ignored == 3,
+        15,
+        message=f"three replays ignored\n{stack.logs()}",
+    )
+    posted = [m for m in bot_messages(stack.slack, channel, root) if "Answers from <@UBOB>" in str(m.get("text"))]
+    assert len(posted) == 1
