@@ -33,7 +33,7 @@ def attributions_for(
     if not missing or not ask:
         return found
     try:
-        fresh = attribute(session.questions, missing, rt.llm)
+        fresh = attribute(session.questions, missing, rt.attribution_llm)
     except TechspecError as exc:
         log.warning("attribution failed; replies kept as general answers", extra={"error_type": type(exc).__name__})
         return found

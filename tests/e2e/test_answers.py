@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.store.sessions import Phase
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import (
     bot_messages,
     questions_messages,
@@ -233,3 +233,21 @@ def test_a_form_submission_delivered_again_posts_its_answers_once(fresh: Stack) 
     )
     posted = [m for m in bot_messages(stack.slack, channel, root) if "Answers from <@UBOB>" in str(m.get("text"))]
     assert len(posted) == 1
+
+
+def test_a_model_that_stalls_costs_a_recount_seconds_and_loses_nothing(redis_url: str) -> None:
+    with running_stack(redis_url.rsplit("/", 1)[0] + "/5", TECHSPEC_ATTRIBUTION_TIMEOUT_SECONDS="1") as stack:
+        channel, root, _ = thread_with_questions(stack)
+        stack.model.fault("timeout", schema_name="AttributionResult", count=2, seconds=15)
+        stack.slack.post_message(channel, "UBOB", BOB, thread_ts=root)
+        wait_until(
+            lambda: "attribution failed" in stack.full_logs(),
+            10,  # two attempts of 1 s each, not the 20 s OPENAI_TIMEOUT_SECONDS of the other calls
+            message=f"attribution given up after its own timeout\n{stack.logs()}",
+        )
+        assert "0 of 3 answered" in wait_until(lambda: status_text(stack, channel, root), 5)
+        # The write step asks again (the model has recovered): the reply is attributed after all.
+        stack.model.responder = attribution_model
+        stack.slack.post_message(channel, "UANA", "<@UBOT> go ahead", thread_ts=root)
+        section = clarifications(wait_for_pinned_spec(stack, channel, root).content.decode())
+        assert re.search(rf"\*\*Answer\*\* \(Bob, \[reply\]\([^)]*\)\): {re.escape(BOB)}", section)
