@@ -129,6 +129,7 @@ def test_edited_and_deleted_answers_while_the_spec_is_written_are_honoured(attri
     final_prompt = stack.model.prompt_text(stack.model.calls("TechnicalSpecDraft")[-1])
     assert "Under ten minutes" not in final_prompt and "drei Minuten" in final_prompt
     assert len(spec_files(stack.slack, channel, root)) == 1
+    assert replies_in_attribution_prompts(stack, "daily backups") == 0  # numbered: placed without the model
 
 
 def test_a_mention_while_writing_is_kept_for_the_next_version_and_the_person_told(attributing: Stack) -> None:
