@@ -148,7 +148,7 @@ def keyword_attribution(schema: str | None, body: dict[str, Any]) -> dict[str, A
     for label, text in re.findall(r"^\[(R\d+)\] (.*)$", prompt.split("<replies>", 1)[1], re.MULTILINE):
         hits = [area for area, words in KEYWORDS.items() if any(w in text.lower() for w in words)]
         answers = [{"question": questions[a], "fully": True} for a in hits if a in questions]
-        verdict.append({"reply": label, "answers": answers})
+        verdict.append({"reply": label, "answers": answers, "only_asks_to_proceed": False})
     return {"replies": verdict}
 
 

@@ -126,6 +126,8 @@ def match_answers(
                 _record(sheet, by_number[number], answer, reply, fully=True)
             continue
         found = (attributions or {}).get(attribution_key(reply))
+        if found is not None and found.only_asks_to_proceed:
+            continue  # "go ahead": a request to the bot, not input to the design
         if found is None or not found.questions:
             sheet.general.append(reply)  # chatter, a new point, or the model could not say: kept, not lost
             continue

@@ -35,6 +35,8 @@ class AttributedReply(Strict):
 
     reply: str
     answers: list[AnsweredQuestion]
+    # "go ahead", "write it": a request to the bot that says nothing about the design (not kept as input).
+    only_asks_to_proceed: bool
 
 
 class AttributionResult(Strict):
@@ -47,6 +49,7 @@ class Attribution(BaseModel):
     """Which questions one reply answers (question number -> answers it fully); empty: none."""
 
     questions: dict[int, bool] = {}
+    only_asks_to_proceed: bool = False
 
 
 class PromptReply(BaseModel):
@@ -88,7 +91,8 @@ def _attribute_batch(
         if reply is None:
             continue  # a label the model made up
         answered = {a.question: a.fully for a in item.answers if a.question in numbers}
-        found[attribution_key(reply)] = Attribution(questions=answered)
+        proceed_only = item.only_asks_to_proceed and not answered
+        found[attribution_key(reply)] = Attribution(questions=answered, only_asks_to_proceed=proceed_only)
     return found
 
 

@@ -29,6 +29,7 @@ from tests.support.waiting import wait_until
 ANA = "We keep the export jobs in Postgres 16 and delete the files after 30 days."
 BOB = "Für eine Million Zeilen darf der Export höchstens fünf Minuten dauern."  # German: answers 2
 CAT = "Thanks both, this looks good to me!"  # chatter
+PROCEED = {"go ahead", "write it"}
 ANSWERS_BY_TEXT = {"Postgres 16": [(1, True)], "fünf Minuten": [(2, True)], "Postgres 17": [(1, True)]}
 
 
@@ -41,7 +42,8 @@ def attribution_model(schema: str | None, body: dict[str, Any]) -> dict[str, Any
     verdict = []
     for label, said in replies:
         found = next((a for needle, a in ANSWERS_BY_TEXT.items() if needle in said), [])
-        verdict.append({"reply": label, "answers": [{"question": q, "fully": f} for q, f in found]})
+        answers = [{"question": q, "fully": f} for q, f in found]
+        verdict.append({"reply": label, "answers": answers, "only_asks_to_proceed": said.strip() in PROCEED})
     return {"replies": verdict}
 
 
@@ -96,6 +98,7 @@ def test_free_form_replies_in_two_languages_are_counted_and_quoted_with_author_a
     assert section.count("_Unanswered_") == 1  # question 3: nobody said anything about it
     other = section.split("**Other input after the questions**", 1)[1]
     assert "Cat, [reply](" in other and CAT in other
+    assert "go ahead" not in other  # a request to the bot, not input
     # Cached by reply and text: the recounts and the write step never asked about a reply twice.
     assert replies_in_attribution_prompts(stack, "Postgres 16") == 1
     assert replies_in_attribution_prompts(stack, "fünf Minuten") == 1

@@ -11,6 +11,7 @@ from bot.errors import ModelOutputError
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
+from bot.spec.answers import match_answers
 from bot.spec.attribution import BATCH_SIZE, REPLY_CHARS, attribute, attribution_key
 from bot.spec.discussion import Discussion
 from bot.spec.document import TechnicalSpecDraft
@@ -35,8 +36,13 @@ def llm(emulator: ModelEmulator) -> PromptedModel:
     return PromptedModel(client, PromptLibrary(DEFAULT_PROMPTS_DIR))
 
 
-def _verdict(*items: tuple[str, list[tuple[int, bool]]]) -> dict:
-    return {"replies": [{"reply": r, "answers": [{"question": q, "fully": f} for q, f in a]} for r, a in items]}
+def _verdict(*items: tuple[str, list[tuple[int, bool]]], proceed: tuple[str, ...] = ()) -> dict:
+    return {
+        "replies": [
+            {"reply": r, "answers": [{"question": q, "fully": f} for q, f in a], "only_asks_to_proceed": r in proceed}
+            for r, a in items
+        ]
+    }
 
 
 def test_one_request_for_a_burst_and_only_listed_questions_and_labels_count(
@@ -58,6 +64,17 @@ def test_one_request_for_a_burst_and_only_listed_questions_and_labels_count(
     assert found[attribution_key(replies[2])].questions == {}  # not mentioned by the model: answers none
     prompt = emulator.prompt_text(emulator.calls("AttributionResult")[0])
     assert "Geräte-API" in prompt and "UANA" not in prompt and "1.0" not in prompt  # labels, never ids or ts
+
+
+def test_a_request_to_proceed_is_neither_an_answer_nor_other_input(llm: PromptedModel, emulator: ModelEmulator) -> None:
+    go = Reply(ts="1.0", user_id="UANA", text="go ahead")
+    mixed = Reply(ts="2.0", user_id="UBOB", text="go ahead, and it is Postgres")
+    emulator.script("AttributionResult", _verdict(("R1", []), ("R2", [(1, True)]), proceed=("R1", "R2")))
+    found = attribute(QUESTIONS, [go, mixed], llm)
+    assert found[attribution_key(go)].only_asks_to_proceed
+    assert not found[attribution_key(mixed)].only_asks_to_proceed  # it answers something: kept as an answer
+    sheet = match_answers(QUESTIONS, [go, mixed], found)
+    assert sheet.general == [] and sheet.answers[1].text == mixed.text
 
 
 def test_hostile_and_huge_replies_reach_the_model_inert_redacted_and_clipped(
