@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 ABANDONED_AFTER_SECONDS = 600
 BUSY = "I'm already working on this thread; I'll post here when there's something to see."
 HELD = (
-    "I'm writing the spec right now, so this version won't include that. I've kept your message for the "
-    "next version: once the spec is posted, press *Revise* on it (or mention @techspec) and I'll add it."
+    "I'm already writing the spec, so anything new in your message goes into the next version: once the "
+    "spec is posted, press *Revise* on it (or mention @techspec) and I'll add what was said since."
 )
 STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 

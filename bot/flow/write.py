@@ -41,7 +41,7 @@ class ComposedSpec:
     comment: str
     summary: SpecSummary | None = None
     redacted_count: int = 0
-    replies_digest: str | None = None  # the answers it was written from (None: no questions were asked)
+    replies: list[Reply] | None = None  # the replies it was written from (None: no questions were asked)
 
 
 def write_step(rt: Runtime, key: str) -> None:
@@ -57,7 +57,7 @@ def write_and_deliver(rt: Runtime, session: Session, discussion: Discussion | No
     if session.spec_markdown is None:
         composed = compose_spec(rt, session, discussion)
         now = rt.store.get(session.key) or session  # with any mention kept for the next version meanwhile
-        if composed.replies_digest is not None and composed.replies_digest != _replies_now(rt, now)[2]:
+        if composed.replies is not None and _changed(composed.replies, _replies_now(rt, now)[1], now):
             # An answer was edited or deleted while the model wrote: write once more from the replies as
             # they are now (once: a thread that keeps changing still gets its spec).
             log.info("answers changed while writing; writing again", extra={"session": session.key})
@@ -72,7 +72,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     A caller that has just built the discussion of this thread with no answers (the thread was clear)
     passes it in, so a long thread is not read, redacted and condensed a second time.
     """
-    discussion, sheet, digest = _discussion(rt, session, discussion)
+    discussion, sheet, replies = _discussion(rt, session, discussion)
     documents = document_environment(rt.settings.techspec_templates_dir)
     written = write_checked_spec(
         discussion,
@@ -96,28 +96,38 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
         comment=comment,
         summary=summary,
         redacted_count=discussion.redacted_count,
-        replies_digest=digest,
+        replies=replies,
     )
 
 
-def _discussion(rt: Runtime, session: Session, given: Discussion | None) -> tuple[Discussion, AnswerSheet, str | None]:
+def _discussion(
+    rt: Runtime, session: Session, given: Discussion | None
+) -> tuple[Discussion, AnswerSheet, list[Reply] | None]:
     """The discussion with the answers as they stand now (edits and deletions included)."""
     if given is not None:
         return given, match_answers(session.questions, []), None
-    thread, replies, digest = _replies_now(rt, session)
+    thread, replies = _replies_now(rt, session)
     sheet = answer_sheet(rt, session, replies)
-    return thread.discussion(rt, session, sheet), sheet, digest
+    return thread.discussion(rt, session, sheet), sheet, replies if session.questions_ts else None
 
 
-def _replies_now(rt: Runtime, session: Session) -> tuple[LoadedThread, list[Reply], str | None]:
-    """Read the thread again: the answers as the thread shows them now, and a digest to notice changes."""
+def _replies_now(rt: Runtime, session: Session) -> tuple[LoadedThread, list[Reply]]:
+    """Read the thread again: the answers as the thread shows them now (deleted ones gone, edits applied)."""
     thread = load_thread(rt, session)
     held = set(session.held_for_next)  # mentions while writing belong to the next version
     replies = [r for r in thread.replies_after(session.questions_ts, rt.store.replies(session.key)) if r.ts not in held]
-    if not session.questions_ts:
-        return thread, replies, None
-    digest = hashlib.sha256(json.dumps([(r.ts, r.text, r.answers) for r in replies]).encode()).hexdigest()
-    return thread, replies, digest
+    return thread, replies
+
+
+def _changed(before: list[Reply], after: list[Reply], session: Session) -> bool:
+    """True when the replies differ, leaving out mentions kept for the next version (held while writing)."""
+    held = set(session.held_for_next)
+
+    def fingerprint(replies: list[Reply]) -> str:
+        kept = [(r.ts, r.text, r.answers) for r in replies if r.ts not in held]
+        return hashlib.sha256(json.dumps(kept).encode()).hexdigest()
+
+    return fingerprint(before) != fingerprint(after)
 
 
 def _render_context(rt: Runtime, session: Session, discussion: Discussion) -> RenderContext:
