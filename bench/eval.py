@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import attribution
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
@@ -230,11 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if emulator is not None:
             emulator.stop()
+    attributed = attribution.measure(emulated, args.threads)  # answer attribution (bench/attribution.py)
     if args.json:
         rows = [{k: v for k, v in asdict(r).items() if k != "markdown"} for r in results]
-        print(json.dumps({"model": model.model, "threads": rows, "total": totals(results)}, indent=1))
+        found = {"attribution": attribution.as_dict(*attributed)}
+        print(json.dumps({"model": model.model, "threads": rows, "total": totals(results)} | found, indent=1))
     else:
-        print(report(results, model.model))
+        print(report(results, model.model) + "\n\n" + attribution.report(*attributed))
     return 0
 
 

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     techspec_reminder_seconds: float = Field(default=24 * 3600, ge=0)
     # Targeted repair requests for failing checklist items before the spec is uploaded (0 turns repair off).
     techspec_checklist_repair_rounds: int = Field(default=2, ge=0, le=5)
+    # Replies within this many seconds are counted together: their free-form ones cost one model request.
+    techspec_attribution_batch_seconds: float = Field(default=2.0, ge=0, le=60)
+    # Attribution waits this long for the model; past it the replies count as general answers for now.
+    techspec_attribution_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
     techspec_prompts_dir: Path = DEFAULT_PROMPTS_DIR
     techspec_templates_dir: Path | None = None
     techspec_log_level: str = "INFO"

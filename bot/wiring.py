@@ -41,6 +41,8 @@ class Runtime:
     markers: OnceMarkers
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
+    _quick_model: ModelClient | None = field(default=None, repr=False)
+    _quick_model_pid: int = 0
 
     @property
     def model(self) -> ModelClient:
@@ -57,6 +59,23 @@ class Runtime:
             )
             self._model_pid = os.getpid()
         return self._model
+
+    @property
+    def attribution_llm(self) -> PromptedModel:
+        """The model port for attributing replies: a short timeout and one retry, so a stalled endpoint
+        holds a recount for seconds, not minutes (its replies are then kept as general answers)."""
+        if self._quick_model is None or self._quick_model_pid != os.getpid():
+            s = self.settings
+            self._quick_model = ModelClient(
+                api_key=s.openai_api_key.get_secret_value(),
+                base_url=s.openai_base_url,
+                model=s.openai_model,
+                timeout=min(s.techspec_attribution_timeout_seconds, s.openai_timeout_seconds),
+                max_retries=1,
+                structured_mode=s.structured_mode,
+            )
+            self._quick_model_pid = os.getpid()
+        return PromptedModel(self._quick_model, self.prompts)
 
     @property
     def llm(self) -> PromptedModel:

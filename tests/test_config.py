@@ -28,6 +28,8 @@ def run_bot(mode: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ("run", {**BASE, "SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
         ("run", BASE, "SLACK_SIGNING_SECRET"),
         ("web", {**BASE, "REDIS_URL": "redis://localhost:1/0", "SLACK_SIGNING_SECRET": " "}, "SLACK_SIGNING_SECRET"),
+        ("worker", {**BASE, "TECHSPEC_ATTRIBUTION_BATCH_SECONDS": "-1"}, "TECHSPEC_ATTRIBUTION_BATCH_SECONDS"),
+        ("worker", {**BASE, "TECHSPEC_ATTRIBUTION_TIMEOUT_SECONDS": "0"}, "TECHSPEC_ATTRIBUTION_TIMEOUT_SECONDS"),
     ],
 )
 def test_missing_or_malformed_variable_is_named_in_one_line(mode: str, env: dict[str, str], variable: str) -> None:

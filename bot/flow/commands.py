@@ -7,6 +7,7 @@ posting a new root happen on the worker, so the ack never waits on Slack.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from slack_sdk.errors import SlackApiError
 
@@ -15,7 +16,7 @@ from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
-from bot.spec.permalinks import looks_like_link, parse_permalink
+from bot.spec.permalinks import looks_like_link, parse_permalink, same_workspace
 from bot.store.queue import JobKind, job_id
 from bot.wiring import Runtime
 
@@ -25,6 +26,10 @@ NOT_A_MEMBER = (
 )
 BAD_LINK = (
     "That doesn't look like a link to a Slack message. Use *Copy link* on a message of the thread, then paste it."
+)
+OTHER_WORKSPACE = (
+    "That link is to a message on {link}, not on this workspace ({here}), so I can't read it. "
+    "Run `/techspec` with a link to a message here."
 )
 COMMAND_FIELDS = ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")
 
@@ -37,6 +42,8 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
+    if not rt.store.claim_trigger(str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
+        return "duplicate"  # the same command delivered (or replayed) again
     rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id(JobKind.COMMAND, str(body.get("trigger_id"))))
     return "started"
 
@@ -58,6 +65,9 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
     link = parse_permalink(text)
     if link is None and looks_like_link(text):
         raise TechspecError("bad link", user_message=BAD_LINK)
+    if link is not None and not same_workspace(link, rt.slack.identity().url):
+        here = urlparse(rt.slack.identity().url).hostname or "this workspace"
+        raise TechspecError("other workspace", user_message=OTHER_WORKSPACE.format(link=link.host, here=here))
     if link is not None:
         # The person must be able to read the channel: never read a thread for someone who can't see it.
         if not rt.slack.is_member(link.channel_id, user):

@@ -6,13 +6,15 @@ Both run in the web process right after the ack: views.open must use the click's
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
+from bot.flow.attribute import answer_sheet
 from bot.flow.replies import record_reply
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import blocks
-from bot.spec.answers import match_answers
 from bot.spec.records import Reply
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
@@ -27,7 +29,7 @@ def open_answers_form(rt: Runtime, trigger: Trigger, trigger_id: str) -> Outcome
     session = rt.store.get(trigger.key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS or not session.questions:
         return "busy"
-    sheet = match_answers(session.questions, rt.store.answers(session))
+    sheet = answer_sheet(rt, session, rt.store.answers(session), ask=False)  # no model call in the web process
     prefill = {number: answer.text for number, answer in sheet.answers.items()}
     # The form belongs to this round of questions: a later round (a revision) must not take its answers.
     ref = f"{session.key}#{session.questions_ts}"
@@ -56,6 +58,16 @@ def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None,
     if not answers:
         return None, {}, {f"q{session.questions[0].number}": EMPTY}
     return session, answers, {}
+
+
+def first_submission(rt: Runtime, session: Session, view: dict[str, Any]) -> bool:
+    """True the first time this submission (the view and what was typed in it) is seen."""
+    values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    digest = hashlib.sha256(values.encode()).hexdigest()[:16]
+    if rt.store.claim_trigger(session.channel_id, f"view:{view.get('id')}:{digest}"):
+        return True
+    log.info("form submission seen before; ignored")
+    return False
 
 
 def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:

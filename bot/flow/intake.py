@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 # that has not changed for this long has lost its job (RQ gave up on it, or Redis lost the queue).
 ABANDONED_AFTER_SECONDS = 600
 BUSY = "I'm already working on this thread; I'll post here when there's something to see."
+HELD = (
+    "I'm already writing the spec, so anything new in your message goes into the next version: once the "
+    "spec is posted, press *Revise* on it (or mention @techspec) and I'll add what was said since."
+)
 STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 
 
@@ -45,6 +49,14 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     return continue_session(rt, trigger, session)
 
 
+def first_delivery(rt: Runtime, trigger: Trigger) -> bool:
+    """True the first time an interactive payload is seen: a redelivered or replayed click has no effect."""
+    if not trigger.dedupe_id or rt.store.claim_trigger(trigger.channel_id, trigger.dedupe_id):
+        return True
+    log.info("interactive payload seen before; ignored", extra={"source": trigger.source})
+    return False
+
+
 def continue_session(rt: Runtime, trigger: Trigger, session: Session) -> Outcome:
     """A trigger in a thread whose session is under way: go ahead, resume, or say it is busy."""
     if session.phase == Phase.AWAITING_ANSWERS:
@@ -55,10 +67,27 @@ def continue_session(rt: Runtime, trigger: Trigger, session: Session) -> Outcome
         return resume_failed(rt, trigger.key)
     if is_abandoned(rt, session):
         return resume_abandoned(rt, trigger.key)
+    if session.phase == Phase.WRITING and trigger.text:
+        return hold_for_next(rt, trigger)
     if session.phase == Phase.READING and remember_go_ahead(rt, trigger):
         return "write_requested"
     tell(rt, trigger, BUSY)
     return "busy"
+
+
+def hold_for_next(rt: Runtime, trigger: Trigger) -> Outcome:
+    """A mention with something to say while the spec is being written: keep it for the next version."""
+
+    def hold(session: Session) -> None:
+        session.held_for_next = [*session.held_for_next, trigger.trigger_ts][-50:]
+
+    try:
+        rt.store.transition(trigger.key, {Phase.WRITING}, hold)
+    except TransitionRefused:
+        tell(rt, trigger, BUSY)
+        return "busy"
+    tell(rt, trigger, HELD)
+    return "ignored"
 
 
 def is_abandoned(rt: Runtime, session: Session) -> bool:

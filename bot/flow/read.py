@@ -13,7 +13,8 @@ from bot.flow.status import set_status
 from bot.flow.steps import session_step
 from bot.flow.thread import load_thread
 from bot.flow.write import write_and_deliver
-from bot.slack import blocks, texts
+from bot.slack import texts
+from bot.slack.questions import questions_blocks
 from bot.spec.answers import AnswerSheet
 from bot.spec.clarify import ClarifyOutcome, clarify
 from bot.spec.discussion import Discussion
@@ -86,7 +87,7 @@ def _post_questions_once(rt: Runtime, session: Session, outcome: ClarifyOutcome)
         session.channel_id,
         session.thread_ts,
         texts.questions_text(outcome.questions),
-        blocks.questions_blocks(outcome.title, outcome.questions, session.key, outcome.phrases),
+        questions_blocks(outcome.title, outcome.questions, session.key, outcome.phrases, more=len(outcome.extra)),
     )
 
 
@@ -96,7 +97,7 @@ def _posted_questions(rt: Runtime, session: Session) -> str | None:
         if float(message.get("ts", 0)) <= float(session.trigger_ts):
             continue
         buttons = [e for b in message.get("blocks") or [] for e in b.get("elements") or [] if isinstance(e, dict)]
-        if any(e.get("action_id") == blocks.GENERATE_ACTION and e.get("value") == session.key for e in buttons):
+        if any(e.get("action_id") == texts.GENERATE_ACTION and e.get("value") == session.key for e in buttons):
             return str(message["ts"])
     return None
 
@@ -116,6 +117,7 @@ def _start_writing(session: Session, title: str, language: str) -> None:
 
 def _await_answers(session: Session, outcome: Any, ts: str) -> None:
     session.questions = outcome.questions
+    session.extra_questions = outcome.extra
     session.questions_ts = ts
     session.title = outcome.title
     session.language = outcome.language

@@ -3,11 +3,13 @@ withdrawn when deleted, and met with one notice when the session has expired."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from bot.flow.trigger import DeletedReply, Outcome, ThreadReply
 from bot.slack import texts
 from bot.spec.records import Reply
+from bot.spec.redaction import redact
 from bot.store.keys import parse_session_key
 from bot.store.queue import JobKind, job_id
 from bot.store.sessions import ACTIVE_PHASES, Phase
@@ -32,7 +34,7 @@ def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
         return "ignored"
     if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
         return "ignored"  # part of the discussion, not an answer (an edit of an older message)
-    rt.store.record_reply(key, reply)
+    rt.store.record_reply(key, redacted(reply))
     _enqueue_recount(rt, key, reply.ts)
     return "started"
 
@@ -57,6 +59,22 @@ def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
     return "started"
 
 
+def redacted(reply: Reply) -> Reply:
+    """The reply as it may be stored: secrets never reach Redis."""
+    answers = {n: redact(a).text for n, a in reply.answers.items()} if reply.answers is not None else None
+    return reply.model_copy(update={"text": redact(reply.text).text, "answers": answers})
+
+
 def _enqueue_recount(rt: Runtime, key: str, ts: str) -> None:
-    # A fresh id per reply: recounts are cheap and each must see the replies as they are now.
-    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, ts, uuid.uuid4().hex[:8]))
+    window = rt.settings.techspec_attribution_batch_seconds
+    if window <= 0:
+        # A fresh id per reply: recounts are cheap and each must see the replies as they are now.
+        rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, ts, uuid.uuid4().hex[:8]))
+        return
+    # One recount per session per window, run when the window closes: a burst of replies is counted
+    # (and its free-form replies attributed) together, in one model request. Later enqueues in the
+    # same window are refused as duplicates; the job reads every reply recorded by then.
+    now = time.time()
+    window_index = int(now // window)
+    delay = (window_index + 1) * window - now + 0.05
+    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, window_index), delay_seconds=delay)

@@ -31,7 +31,7 @@ def next_version(previous: Session, trigger: Trigger, mode: Mode) -> Session:
         title=previous.title,
         language=previous.language,
         revising=mode == "revise",
-        revision_base_ts=previous.share_ts,
+        revision_base_ts=revision_base(previous),
         previous_spec_markdown=previous.spec_markdown,
         previous_share_ts=previous.share_ts,
     )
@@ -39,9 +39,21 @@ def next_version(previous: Session, trigger: Trigger, mode: Mode) -> Session:
         # The same thread and the same answers, written again: no new questions.
         fresh.phase = Phase.WRITING
         fresh.questions = previous.questions
+        fresh.extra_questions = previous.extra_questions
         fresh.questions_ts = previous.questions_ts
         fresh.write_requested_by = trigger.user_id
     return fresh
+
+
+def revision_base(previous: Session) -> str | None:
+    """Where "what was said since" starts: the previous spec's share, or earlier for a mention kept from
+    while it was being written (that mention came before the share, but the spec does not have it)."""
+    base = previous.share_ts
+    if previous.held_for_next:
+        held = f"{min(float(ts) for ts in previous.held_for_next) - 0.000001:.6f}"
+        if base is None or float(held) < float(base):
+            base = held
+    return base
 
 
 def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:

@@ -51,7 +51,9 @@ class LoadedThread:
         if questions_ts is None:
             return []
         cutoff = float(questions_ts)
-        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff}
+        # The thread is the truth: a recorded reply no longer in it was deleted (its event may be late).
+        present = {str(m.get("ts", "")) for m in self.raw}
+        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff and r.ts in present}
         bot_mention = f"<@{self.bot_user_id}>"
         for raw in self.raw:
             ts = str(raw.get("ts", ""))
@@ -67,7 +69,7 @@ class LoadedThread:
             session,
             build_discussion(
                 self.messages,
-                questions=session.questions,
+                questions=[*session.questions, *session.extra_questions],
                 questions_ts=session.questions_ts,
                 sheet=sheet,
                 names=self.names,

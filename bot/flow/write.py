@@ -3,6 +3,9 @@ and hand it to delivery (upload, pin, results)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -10,21 +13,24 @@ from pathlib import Path
 
 from jinja2 import Environment
 
+from bot.flow.attribute import answer_sheet
 from bot.flow.deliver import deliver_spec, finish
 from bot.flow.status import set_status
 from bot.flow.steps import session_step
-from bot.flow.thread import load_thread
+from bot.flow.thread import LoadedThread, load_thread
 from bot.slack import texts
 from bot.spec.answers import AnswerSheet, match_answers
 from bot.spec.checklist import template_sections
-from bot.spec.discussion import Discussion
+from bot.spec.discussion import AnswerQuote, Discussion
 from bot.spec.permalinks import build_permalink
-from bot.spec.records import SpecSummary
-from bot.spec.render import Clarification, RenderContext, make_document_environment, render_spec
+from bot.spec.records import Reply, SpecSummary
+from bot.spec.render import Clarification, Quote, RenderContext, make_document_environment, render_spec
 from bot.spec.writer import WrittenSpec, write_checked_spec
 from bot.store.queue import JobKind
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +41,7 @@ class ComposedSpec:
     comment: str
     summary: SpecSummary | None = None
     redacted_count: int = 0
+    replies: list[Reply] | None = None  # the replies it was written from (None: no questions were asked)
 
 
 def write_step(rt: Runtime, key: str) -> None:
@@ -49,6 +56,12 @@ def write_and_deliver(rt: Runtime, session: Session, discussion: Discussion | No
     set_status(rt, session, texts.status_writing(session.phrases))
     if session.spec_markdown is None:
         composed = compose_spec(rt, session, discussion)
+        now = rt.store.get(session.key) or session  # with any mention kept for the next version meanwhile
+        if composed.replies is not None and _changed(composed.replies, _replies_now(rt, now)[1], now):
+            # An answer was edited or deleted while the model wrote: write once more from the replies as
+            # they are now (once: a thread that keeps changing still gets its spec).
+            log.info("answers changed while writing; writing again", extra={"session": session.key})
+            composed = compose_spec(rt, now)
         session = rt.store.update(session.key, lambda s: _save_spec(s, composed))
     finish(rt, deliver_spec(rt, session))
 
@@ -59,7 +72,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     A caller that has just built the discussion of this thread with no answers (the thread was clear)
     passes it in, so a long thread is not read, redacted and condensed a second time.
     """
-    discussion, sheet = _discussion(rt, session, discussion)
+    discussion, sheet, replies = _discussion(rt, session, discussion)
     documents = document_environment(rt.settings.techspec_templates_dir)
     written = write_checked_spec(
         discussion,
@@ -78,17 +91,43 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
         session.version,
         needs_human=summary.needs_human,
     )
-    return ComposedSpec(markdown=markdown, comment=comment, summary=summary, redacted_count=discussion.redacted_count)
+    return ComposedSpec(
+        markdown=markdown,
+        comment=comment,
+        summary=summary,
+        redacted_count=discussion.redacted_count,
+        replies=replies,
+    )
 
 
-def _discussion(rt: Runtime, session: Session, given: Discussion | None) -> tuple[Discussion, AnswerSheet]:
+def _discussion(
+    rt: Runtime, session: Session, given: Discussion | None
+) -> tuple[Discussion, AnswerSheet, list[Reply] | None]:
     """The discussion with the answers as they stand now (edits and deletions included)."""
     if given is not None:
-        return given, match_answers(session.questions, [])
+        return given, match_answers(session.questions, []), None
+    thread, replies = _replies_now(rt, session)
+    sheet = answer_sheet(rt, session, replies)
+    return thread.discussion(rt, session, sheet), sheet, replies if session.questions_ts else None
+
+
+def _replies_now(rt: Runtime, session: Session) -> tuple[LoadedThread, list[Reply]]:
+    """Read the thread again: the answers as the thread shows them now (deleted ones gone, edits applied)."""
     thread = load_thread(rt, session)
-    replies = thread.replies_after(session.questions_ts, rt.store.replies(session.key))
-    sheet = match_answers(session.questions, replies)
-    return thread.discussion(rt, session, sheet), sheet
+    held = set(session.held_for_next)  # mentions while writing belong to the next version
+    replies = [r for r in thread.replies_after(session.questions_ts, rt.store.replies(session.key)) if r.ts not in held]
+    return thread, replies
+
+
+def _changed(before: list[Reply], after: list[Reply], session: Session) -> bool:
+    """True when the replies differ, leaving out mentions kept for the next version (held while writing)."""
+    held = set(session.held_for_next)
+
+    def fingerprint(replies: list[Reply]) -> str:
+        kept = [(r.ts, r.text, r.answers) for r in replies if r.ts not in held]
+        return hashlib.sha256(json.dumps(kept).encode()).hexdigest()
+
+    return fingerprint(before) != fingerprint(after)
 
 
 def _render_context(rt: Runtime, session: Session, discussion: Discussion) -> RenderContext:
@@ -100,12 +139,24 @@ def _render_context(rt: Runtime, session: Session, discussion: Discussion) -> Re
         thread_url=_link(rt, session, session.thread_ts),
         source_links=_source_links(rt, session, discussion),
         clarifications=[
-            Clarification(number=c.number, area=c.area, question=c.question, answer=c.answer, answered_by=c.answered_by)
+            Clarification(
+                number=c.number,
+                area=c.area,
+                question=c.question,
+                answer=c.answer,
+                answered_by=c.answered_by,
+                quotes=[_quote(rt, session, q) for q in c.quotes],
+            )
             for c in discussion.clarifications
         ],
+        other_input=[_quote(rt, session, q) for c in discussion.general_replies for q in c.quotes],
         condensed_history=discussion.condensed,
         redacted_count=discussion.redacted_count,
     )
+
+
+def _quote(rt: Runtime, session: Session, quote: AnswerQuote) -> Quote:
+    return Quote(text=quote.text, author=quote.author, link=_link(rt, session, quote.reply_ts))
 
 
 def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
@@ -116,7 +167,7 @@ def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
         requirements=len(spec.functional_requirements),
         risks=len(spec.risks),
         open_questions=len(spec.open_questions),
-        answered_by=list(dict.fromkeys(a.user_id for a in sheet.answers.values())),
+        answered_by=list(dict.fromkeys(p.user_id for a in sheet.answers.values() for p in a.parts())),
         needs_human=[r.title for r in written.needs_human],
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.flow import commands, forms, home, intake, replies
+from bot.flow.trigger import Outcome
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
 from bot.slack import texts
@@ -72,7 +73,13 @@ def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         trigger = button_trigger(body)
-        guarded(rt, trigger, lambda: action(rt, trigger, *args), respond)
+        # A click delivered (or replayed) again has no effect at all: not even a "busy" note.
+        guarded(
+            rt,
+            trigger,
+            lambda: action(rt, trigger, *args) if intake.first_delivery(rt, trigger) else "duplicate",
+            respond,
+        )
 
     return listener
 
@@ -83,7 +90,14 @@ def on_form_button(rt: Runtime) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         trigger = button_trigger(body)
-        guarded(rt, trigger, lambda: forms.open_answers_form(rt, trigger, str(body.get("trigger_id"))), respond)
+        trigger_id = str(body.get("trigger_id"))
+
+        def open_form() -> Outcome:
+            return (
+                forms.open_answers_form(rt, trigger, trigger_id) if intake.first_delivery(rt, trigger) else "duplicate"
+            )
+
+        guarded(rt, trigger, open_form, respond)
 
     return listener
 
@@ -98,7 +112,16 @@ def on_form_submit(rt: Runtime) -> Listener:
             return
         ack()
         user_id = str(body["user"]["id"])
-        guarded(rt, None, lambda: forms.post_form_answers(rt, session, user_id, answers), None)
+
+        def post() -> Outcome:
+            # The same submission delivered again: its answers are posted once.
+            return (
+                forms.post_form_answers(rt, session, user_id, answers)
+                if forms.first_submission(rt, session, view)
+                else "duplicate"
+            )
+
+        guarded(rt, None, post, None)
 
     return listener
 

@@ -49,6 +49,9 @@ def button_trigger(body: dict[str, Any]) -> Trigger:
     """A button on one of the bot's messages: the thread that message is in."""
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    # One click is one action_ts (and one trigger_id): a redelivered or replayed payload carries the same.
+    action = (body.get("actions") or [{}])[0]
+    click = action.get("action_ts") or body.get("trigger_id") or ""
     return Trigger(
         team_id=body["team"]["id"],
         channel_id=channel,
@@ -56,6 +59,7 @@ def button_trigger(body: dict[str, Any]) -> Trigger:
         trigger_ts=message.get("ts") or body["container"]["message_ts"],
         user_id=body["user"]["id"],
         source="button",
+        dedupe_id=f"action:{click}" if click else "",
     )
 
 

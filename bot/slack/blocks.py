@@ -6,7 +6,6 @@ Built with slack_sdk's block models, so every size limit Slack enforces is check
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -24,9 +23,6 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.texts import (
-    CANCEL_ACTION,
-    FORM_ACTION,
-    GENERATE_ACTION,
     HELP_TEXT,
     REGENERATE_ACTION,
     REVISE_ACTION,
@@ -41,7 +37,6 @@ from bot.slack.texts import (
 from bot.spec.answers import Replacement
 from bot.spec.diff import SectionChange
 from bot.spec.records import Question, RecentSpec, SpecSummary
-from bot.spec.schemas import UiPhrases
 
 FORM_CALLBACK = "techspec_answers"
 ANSWER_ACTION = "answer"
@@ -101,13 +96,18 @@ def form_answers_text(user_id: str, questions: Sequence[Question], answers: dict
 
 
 def replacement_notice(replacements: Sequence[Replacement]) -> str:
-    """Said in the thread when one reply replaces earlier answers to the same questions."""
+    """Said in the thread when one reply replaces (or adds to) earlier answers to the same questions."""
     first = replacements[0]
     numbers = sorted({r.question_number for r in replacements})
     which = " and ".join(str(n) for n in numbers) if len(numbers) <= 2 else ", ".join(str(n) for n in numbers)
     earlier = sorted({r.previous_user_id for r in replacements if is_user_id(r.previous_user_id)})
     by = "" if earlier == [first.user_id] else " (from " + ", ".join(mention(u) for u in earlier) + ")"
     plural = "s" if len(numbers) != 1 else ""
+    if all(r.kind == "added" for r in replacements):
+        return (
+            f":heavy_plus_sign: {mention(first.user_id)}'s reply adds to the earlier answer{plural}{by} "
+            f"to question{plural} {which}; I'll use both."
+        )
     return (
         f":arrows_counterclockwise: {mention(first.user_id)}'s reply replaces the earlier answer{plural}{by} "
         f"to question{plural} {which}; I'll use the new one."
@@ -211,58 +211,3 @@ def home_view(recent: Sequence[RecentSpec]) -> dict:
             )
         )
     return View(type="home", blocks=blocks[:100]).to_dict()
-
-
-def questions_blocks(
-    title: str, questions: list[Question], session_ref: str, phrases: UiPhrases | None = None
-) -> list[dict]:
-    """Block Kit for the one questions message: grouped by area, how to answer, and the buttons."""
-    header = phrases.questions_header if phrases else "Questions before the spec"
-    intro = escape(phrases.intro) if phrases else "A few points the thread leaves open:"
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(plain_safe(f"{header}: {title}"), 150)),
-        SectionBlock(text=MarkdownTextObject(text=clip(intro, SECTION_LIMIT))),
-    ]
-    for area, group in groupby(questions, key=lambda q: q.area):
-        body = f"*{area.label}*\n" + "\n".join(_question_line(q) for q in group)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(body, SECTION_LIMIT))))
-    how = clip(escape(phrases.how_to_answer), SECTION_LIMIT) if phrases else _how_to_answer(questions)
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=how)]))
-    labels = (
-        (phrases.answer_in_form, phrases.generate_now, phrases.cancel)
-        if phrases
-        else ("Answer in a form", "Generate now", "Cancel")
-    )
-    form, generate, cancel = (clip(plain_safe(label), 75) for label in labels)  # Slack's button text limit
-    blocks.append(
-        ActionsBlock(
-            elements=[
-                ButtonElement(text=form, action_id=FORM_ACTION, value=session_ref),
-                ButtonElement(text=generate, action_id=GENERATE_ACTION, value=session_ref, style="primary"),
-                ButtonElement(text=cancel, action_id=CANCEL_ACTION, value=session_ref),
-            ]
-        )
-    )
-    # Slack allows 50 blocks a message; eight areas plus five fixed blocks stays far below it.
-    return [block.to_dict() for block in blocks[:50]]
-
-
-def _how_to_answer(questions: list[Question]) -> str:
-    text = "*How to answer:* reply in this thread, one message per answer or `1. … 2. …` in one"
-    if any(q.recommended_answer for q in questions):
-        text += "; `ok` accepts every suggestion, `1 ok, 3: …` some of them"
-    return (
-        text + ". Or press *Answer in a form*. Then mention @techspec or press *Generate now*. "
-        "Unanswered questions go to Open Questions."
-    )
-
-
-def _question_line(question: Question) -> str:
-    line = f"*{question.number}.* {escape(question.text)}"
-    if question.why:
-        line += f"\n      _{escape(question.why)}_"
-    if question.recommended_answer:
-        line += f"\n      Suggested: {escape(question.recommended_answer)}"
-    if question.experts:
-        line += "\n      Who would know: " + ", ".join(mention(u) for u in question.experts if is_user_id(u))
-    return line

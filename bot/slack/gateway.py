@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import SlackAccessError, ThreadUnavailableError
+from bot.slack.limits import fit_blocks, fit_text, fit_view
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +79,28 @@ class SlackGateway:
 
     def respond(self, response_url: str, text: str) -> None:
         """Answer a slash command or shortcut privately through its response_url."""
-        WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
+        WebhookClient(response_url, timeout=10).send(text=fit_text(text), response_type="ephemeral")
 
     def post(self, channel: str, thread_ts: str | None, text: str, blocks: list[dict] | None = None) -> str:
         """Post a message (in a thread when thread_ts is given) and return its ts."""
         # Never link_names/parse=full: mentions in our text are exactly the ones we built.
         response = self.creating_client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            channel=channel,
+            thread_ts=thread_ts,
+            text=fit_text(text),
+            blocks=fit_blocks(blocks),
+            unfurl_links=False,
+            unfurl_media=False,
         )
         return str(response["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
         """Replace the text (and blocks) of one of the bot's messages."""
-        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+        self.client.chat_update(channel=channel, ts=ts, text=fit_text(text), blocks=fit_blocks(blocks) or [])
 
     def post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """Show a message only to one person."""
-        self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+        self.client.chat_postEphemeral(channel=channel, user=user, text=fit_text(text), thread_ts=thread_ts)
 
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction, treating 'already there' as success."""
@@ -202,7 +208,7 @@ class SlackGateway:
             files=[{"id": file_id, "title": title}],
             channel_id=channel,
             thread_ts=thread_ts,
-            initial_comment=initial_comment,
+            initial_comment=fit_text(initial_comment),
         )
         return file_id
 
@@ -248,11 +254,11 @@ class SlackGateway:
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         """Open a modal for the person who clicked (the trigger_id is valid for 3 s, once); return its id."""
-        return str(self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"])
+        return str(self.client.views_open(trigger_id=trigger_id, view=fit_view(view))["view"]["id"])
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """Publish a person's App Home tab."""
-        self.client.views_publish(user_id=user_id, view=view)
+        self.client.views_publish(user_id=user_id, view=fit_view(view))
 
     def channel_name(self, channel: str) -> str:
         """The channel's name (its id when Slack won't say)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.spec.answers import Replacement
 from bot.spec.records import Question
 from bot.spec.schemas import UiPhrases
 
@@ -27,8 +28,8 @@ HELP_TEXT = (
     "• use the message shortcut *techspec* (the ⋮ menu on any message of the thread), or\n"
     "• run `/techspec <link to a message>` in a channel (copy the link from the message's ⋮ menu).\n"
     "`/techspec <a few words>` starts a new thread from those words.\n"
-    "*Answer* the questions I ask in ONE message: reply in the thread (one message per answer, or "
-    "`1. … 2. …` in one), reply `ok` to accept every suggested answer (or `1 ok, 3: Postgres`), or press "
+    "*Answer* the questions I ask in ONE message: reply in the thread in your own words (or "
+    "`1. … 2. …` in one message), reply `ok` to accept every suggested answer (or `1 ok, 3: Postgres`), or press "
     "*Answer in a form*. A later answer to the same question replaces the earlier one. Mention @techspec "
     "again or press *Generate now* to write the spec with what is there; unanswered questions go to its "
     "Open Questions.\n"
@@ -64,25 +65,34 @@ def status_reading(message_count: int | None = None, phrases: UiPhrases | None =
     if message_count is None:
         return ":eyes: On it: reading this thread…"
     reading = escape(phrases.reading) if phrases else "Reading this thread"
-    return f":eyes: {reading} ({message_count})…"
+    return clip(f":eyes: {reading} ({message_count})…", TEXT_LIMIT)
 
 
-def status_waiting(answered: int, total: int, phrases: UiPhrases | None = None) -> str:
-    """Status line while answers are collected."""
+def status_waiting(answered: int, total: int, phrases: UiPhrases | None = None, note: str = "") -> str:
+    """Status line while answers are collected (note: what the latest reply changed, if anything)."""
     if phrases:
-        return (
+        text = (
             f":speech_balloon: {escape(phrases.waiting_for_answers)}: {answered} / {total} "
             f"{escape(phrases.answered)}. {escape(phrases.when_ready)}"
         )
-    return (
-        f":speech_balloon: Waiting for answers: {answered} of {total} answered. "
-        "Mention @techspec or press *Generate now* when you're ready."
-    )
+    else:
+        text = (
+            f":speech_balloon: Waiting for answers: {answered} of {total} answered. "
+            "Mention @techspec or press *Generate now* when you're ready."
+        )
+    # Translated wording can be any length; chat.update refuses text over 4,000 characters.
+    return clip(f"{text}\n{note}" if note else text, TEXT_LIMIT)
+
+
+def answer_change_note(change: Replacement) -> str:
+    """The status line's note on the latest reply that replaced or added to an earlier answer."""
+    verb = "replaced" if change.kind == "replaced" else "added to"
+    return f"Latest: {mention(change.user_id)}'s reply {verb} the answer to question {change.question_number}."
 
 
 def status_writing(phrases: UiPhrases | None = None) -> str:
     """Status line while the spec is written."""
-    return f":pencil: {escape(phrases.writing) if phrases else 'Writing the spec'}…"
+    return clip(f":pencil: {escape(phrases.writing) if phrases else 'Writing the spec'}…", TEXT_LIMIT)
 
 
 def status_done(
@@ -100,7 +110,7 @@ def status_done(
     if redacted:
         noun = "secret" if redacted == 1 else "secrets"
         text += f" :lock: {redacted} {noun} redacted before the model saw the thread."
-    return text
+    return clip(text, TEXT_LIMIT)
 
 
 def status_clear() -> str:

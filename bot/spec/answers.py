@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel
 
+from bot.spec.attribution import Attribution, attribution_key
 from bot.spec.records import Question, Reply
 
 # Words that accept a suggested answer: "ok", "yes", "1 ok", "agreed", a thumbs-up...
@@ -27,14 +29,28 @@ _ACCEPT_PART = re.compile(rf"\s*{_ACCEPT}[\s.!]*", re.IGNORECASE)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
+class AnswerPart(BaseModel):
+    """A later reply that adds to an answer (it answers the question only in part)."""
+
+    text: str
+    user_id: str
+    reply_ts: str
+
+
 class MatchedAnswer(BaseModel):
-    """An answer to one question, with who gave it and the reply it came from."""
+    """An answer to one question, with who gave it and the reply it came from (plus replies adding to it)."""
 
     question_number: int
     text: str
     user_id: str
     reply_ts: str
     accepted_suggestion: bool = False
+    added: list[AnswerPart] = []
+
+    def parts(self) -> list[AnswerPart]:
+        """Every reply that makes up this answer, oldest first."""
+        first = AnswerPart(text=self.text, user_id=self.user_id, reply_ts=self.reply_ts)
+        return sorted([first, *self.added], key=lambda p: float(p.reply_ts))
 
 
 class Replacement(BaseModel):
@@ -45,6 +61,7 @@ class Replacement(BaseModel):
     user_id: str
     previous_reply_ts: str
     previous_user_id: str
+    kind: Literal["replaced", "added"] = "replaced"
 
 
 class AnswerSheet(BaseModel):
@@ -90,38 +107,65 @@ def is_acceptance(text: str) -> bool:
     return _ACCEPT_PART.fullmatch(text) is not None
 
 
-def match_answers(questions: Sequence[Question], replies: Sequence[Reply]) -> AnswerSheet:
-    """Assign replies to questions: numbered parts to their question, "ok" to the suggestions, a lone
-    question takes any reply; a later reply to a question replaces the earlier answer (and is noted)."""
+def match_answers(
+    questions: Sequence[Question], replies: Sequence[Reply], attributions: Mapping[str, Attribution] | None = None
+) -> AnswerSheet:
+    """Assign replies to questions: numbered parts to their question, "ok" to the suggestions, the rest as
+    the model attributed them (attributions, by attribution_key); a reply nobody could place is general.
+
+    A later reply to a question replaces the earlier answer when it answers it fully, else adds to it.
+    """
     by_number = {q.number: q for q in questions}
     sheet = AnswerSheet(answers={}, general=[])
     for reply in sorted(replies, key=lambda r: float(r.ts)):
-        text = strip_bot_mention(reply.text)
-        if reply.answers is not None:
-            parts = {n: a for n, a in reply.answers.items() if n in by_number and a.strip()}
-        elif not text:
+        parts = explicit_parts(questions, reply, sheet)
+        if parts is None:
             continue
-        elif _ACCEPT_ALL.fullmatch(text):
-            # "ok" accepts every suggestion not answered yet; it never overrides an explicit answer.
-            parts = {q.number: "ok" for q in questions if q.recommended_answer and q.number not in sheet.answers}
-            if not parts and len(questions) == 1:
-                parts = {questions[0].number: text}
-        else:
-            parts = split_numbered(text, {q.number for q in questions})
-            if not parts and len(questions) == 1:
-                parts = {questions[0].number: text}
-        if not parts:
-            sheet.general.append(reply)
+        if parts:
+            for number, answer in parts.items():
+                _record(sheet, by_number[number], answer, reply, fully=True)
             continue
-        for number, answer in parts.items():
-            _record(sheet, by_number[number], answer, reply)
+        found = (attributions or {}).get(attribution_key(reply))
+        if found is not None and found.only_asks_to_proceed:
+            continue  # "go ahead": a request to the bot, not input to the design
+        if found is None or not found.questions:
+            sheet.general.append(reply)  # chatter, a new point, or the model could not say: kept, not lost
+            continue
+        for number, fully in sorted(found.questions.items()):
+            if number in by_number:
+                _record(sheet, by_number[number], strip_bot_mention(reply.text), reply, fully=fully)
     return sheet
 
 
-def _record(sheet: AnswerSheet, question: Question, answer: str, reply: Reply) -> None:
+def explicit_parts(
+    questions: Sequence[Question], reply: Reply, sheet: AnswerSheet | None = None
+) -> dict[int, str] | None:
+    """The answers a reply gives by number, form or "ok" ({} when it needs attributing; None: empty reply)."""
+    text = strip_bot_mention(reply.text)
+    if reply.answers is not None:
+        return {n: a for n, a in reply.answers.items() if n in {q.number for q in questions} and a.strip()}
+    if not text:
+        return None
+    if _ACCEPT_ALL.fullmatch(text):
+        # "ok" accepts every suggestion not answered yet; it never overrides an explicit answer.
+        taken = sheet.answers if sheet is not None else {}
+        parts = {q.number: "ok" for q in questions if q.recommended_answer and q.number not in taken}
+        if not parts and len(questions) == 1:
+            parts = {questions[0].number: text}
+        return parts
+    return split_numbered(text, {q.number for q in questions})
+
+
+def needs_attribution(questions: Sequence[Question], reply: Reply) -> bool:
+    """True for a reply that is neither numbered, nor "ok", nor a form: the model must place it."""
+    return bool(questions) and explicit_parts(questions, reply) == {}
+
+
+def _record(sheet: AnswerSheet, question: Question, answer: str, reply: Reply, *, fully: bool) -> None:
     accepted = bool(question.recommended_answer) and is_acceptance(answer)
     earlier = sheet.answers.get(question.number)
     if earlier is not None and earlier.reply_ts != reply.ts:
+        kind: Literal["replaced", "added"] = "replaced" if fully else "added"
         sheet.replacements.append(
             Replacement(
                 question_number=question.number,
@@ -129,8 +173,12 @@ def _record(sheet: AnswerSheet, question: Question, answer: str, reply: Reply) -
                 user_id=reply.user_id,
                 previous_reply_ts=earlier.reply_ts,
                 previous_user_id=earlier.user_id,
+                kind=kind,
             )
         )
+        if kind == "added":
+            earlier.added.append(AnswerPart(text=answer, user_id=reply.user_id, reply_ts=reply.ts))
+            return
     sheet.answers[question.number] = MatchedAnswer(
         question_number=question.number,
         text=question.recommended_answer if accepted and question.recommended_answer else answer,

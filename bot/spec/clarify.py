@@ -8,11 +8,14 @@ from pydantic import BaseModel
 
 from bot.llm.port import PromptedModel
 from bot.spec.discussion import Discussion
-from bot.spec.records import Question
+from bot.spec.records import Question, clean_title
 from bot.spec.schemas import Area, ClarifyResult, DraftQuestion, UiPhrases
 
 AREA_ORDER = list(Area)
 MAX_EXPERTS = 3
+# Past the questions people are asked, a model's extra questions are kept (up to this many in all)
+# for the spec's Open Questions rather than dropped.
+MAX_KEPT = 60
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
@@ -24,6 +27,7 @@ class ClarifyOutcome(BaseModel):
     language: str
     questions: list[Question]
     phrases: UiPhrases | None = None
+    extra: list[Question] = []  # beyond max_questions: not asked, listed in Open Questions
 
 
 def clarify(discussion: Discussion, llm: PromptedModel, max_questions: int) -> ClarifyOutcome:
@@ -41,17 +45,19 @@ def clarify(discussion: Discussion, llm: PromptedModel, max_questions: int) -> C
         max_questions=max_questions,
         previous_spec=revision.spec_markdown if revision else None,
     )
-    questions = numbered_questions(result.questions, discussion.message_authors, max_questions)
+    every = numbered_questions(result.questions, discussion.message_authors, max(MAX_KEPT, max_questions))
+    questions = every[:max_questions]
     clear = result.thread_is_clear or not questions
     if revision is not None and clear:
         return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
     language = result.language or "English"
     return ClarifyOutcome(
         clear=clear,
-        title=result.title or "Technical specification",
+        title=clean_title(result.title) or "Technical specification",
         language=language,
         questions=[] if clear else questions,
         phrases=None if is_english(language) else result.ui_phrases,
+        extra=[] if clear else every[max_questions:],
     )
 
 

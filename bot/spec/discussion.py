@@ -15,9 +15,17 @@ from bot.llm.tokens import estimate_tokens
 from bot.spec.answers import AnswerSheet
 from bot.spec.condense import CondensedHistory, Line
 from bot.spec.markers import TranscriptMarkers
-from bot.spec.records import Question
+from bot.spec.records import Question, Reply
 from bot.spec.redaction import redact
 from bot.spec.transcript import ThreadMessage
+
+
+class AnswerQuote(BaseModel):
+    """One reply's own words in an answer, with its author's name and the reply's ts (for the link)."""
+
+    text: str
+    author: str
+    reply_ts: str
 
 
 class Clarification(BaseModel):
@@ -31,6 +39,7 @@ class Clarification(BaseModel):
     answered_by: str | None
     label: str | None
     reply_ts: str | None
+    quotes: list[AnswerQuote] = []  # every reply making up the answer, oldest first
 
 
 class RevisionContext(BaseModel):
@@ -199,6 +208,8 @@ def redacted_answers(
         if item.answer:
             result = redact(item.answer)
             item.answer, redacted = result.text, redacted + result.count
+        for quote in item.quotes:
+            quote.text = redact(quote.text).text  # counted once, above, in the joined answer
         tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
     return RedactedAnswers(clarifications, general, redacted, tokens)
 
@@ -214,31 +225,39 @@ def _label_answers(
         if answer:
             counter += 1
             label = f"A{counter}"
+        quotes = [_quote(p.text, p.user_id, p.reply_ts, names) for p in answer.parts()] if answer else []
         clarifications.append(
             Clarification(
                 number=question.number,
                 area=question.area.label,
                 question=question.text,
                 recommended=question.recommended_answer,
-                answer=answer.text if answer else None,
-                answered_by=names.get(answer.user_id, answer.user_id) if answer else None,
+                answer="\n".join(q.text for q in quotes) if answer else None,
+                answered_by=", ".join(dict.fromkeys(q.author for q in quotes)) if answer else None,
                 label=label,
                 reply_ts=answer.reply_ts if answer else None,
+                quotes=quotes,
             )
         )
-    general = []
-    for reply in sheet.general:
-        counter += 1
-        general.append(
-            Clarification(
-                number=0,
-                area="",
-                question="",
-                recommended=None,
-                answer=reply.text,
-                answered_by=names.get(reply.user_id, reply.user_id),
-                label=f"A{counter}",
-                reply_ts=reply.ts,
-            )
-        )
+    general = [_general(reply, f"A{counter + i}", names) for i, reply in enumerate(sheet.general, start=1)]
     return clarifications, general
+
+
+def _general(reply: Reply, label: str, names: dict[str, str]) -> Clarification:
+    """A reply that answers no question, labelled for citation."""
+    quote = _quote(reply.text, reply.user_id, reply.ts, names)
+    return Clarification(
+        number=0,
+        area="",
+        question="",
+        recommended=None,
+        answer=reply.text,
+        answered_by=quote.author,
+        label=label,
+        reply_ts=reply.ts,
+        quotes=[quote],
+    )
+
+
+def _quote(text: str, user_id: str, reply_ts: str, names: dict[str, str]) -> AnswerQuote:
+    return AnswerQuote(text=text, author=names.get(user_id, user_id), reply_ts=reply_ts)

@@ -16,6 +16,7 @@ class MessageLink(BaseModel):
     channel_id: str
     ts: str
     thread_ts: str | None
+    host: str = ""  # the workspace's Slack domain the link is on, e.g. acme.slack.com
 
 
 def parse_permalink(text: str) -> MessageLink | None:
@@ -35,7 +36,12 @@ def parse_permalink(text: str) -> MessageLink | None:
     thread = parse_qs(url.query).get("thread_ts", [None])[0]
     if thread is not None and not re.fullmatch(r"\d{10}\.\d{6}", thread):
         thread = None  # not a Slack ts: find the root from the message itself
-    return MessageLink(channel_id=match.group(1), ts=ts, thread_ts=thread)
+    return MessageLink(channel_id=match.group(1), ts=ts, thread_ts=thread, host=(url.hostname or "").lower())
+
+
+def same_workspace(link: MessageLink, workspace_url: str) -> bool:
+    """True when the link is on this workspace's Slack domain (auth.test's url)."""
+    return bool(link.host) and link.host == (urlparse(workspace_url).hostname or "").lower()
 
 
 def looks_like_link(text: str) -> bool:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from bot.spec.schemas import Area
+
+# The template heads the document "Technical Spec: <title>"; a model often puts that in the title too.
+_TITLE_PREFIX = re.compile(r"^\s*(?:(?:technical\s+spec(?:ification)?|tech\s+spec)\s*[:\-–—]\s*)+", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """The title without a leading "Technical Spec:" (so the document never says it twice)."""
+    return _TITLE_PREFIX.sub("", title).strip() or title.strip()
 
 
 class Question(BaseModel):

@@ -33,6 +33,16 @@ _HTML_BLOCK = re.compile(r"^( {0,3})<(?=script|pre|style|textarea|!|\?)", re.IGN
 _MERMAID_START = re.compile(r"^(graph|flowchart|sequenceDiagram)\b")
 
 
+class Quote(BaseModel):
+    """One person's reply, in their own words, with a link to it in the thread."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    author: str
+    link: str | None = None
+
+
 class Clarification(BaseModel):
     """A clarifying question asked in the thread and its answer, if any."""
 
@@ -43,6 +53,7 @@ class Clarification(BaseModel):
     question: str
     answer: str | None = None
     answered_by: str | None = None
+    quotes: list[Quote] = Field(default_factory=list)  # each reply answering it, oldest first
 
 
 class RenderContext(BaseModel):
@@ -56,6 +67,7 @@ class RenderContext(BaseModel):
     thread_url: str | None = None
     source_links: dict[str, str] = Field(default_factory=dict)
     clarifications: list[Clarification] = Field(default_factory=list)
+    other_input: list[Quote] = Field(default_factory=list)  # replies after the questions that answer none
     condensed_history: bool = False
     redacted_count: int = Field(default=0, ge=0)
 
@@ -191,8 +203,15 @@ def channel(name: str) -> str:
     return "#" + inline(name).lstrip("#")
 
 
+def quote_source(quote: Quote) -> str:
+    """'Ana, [reply](link)': who said it and where (the name alone when there is no link)."""
+    author = inline(quote.author).replace("[", "\\[").replace("]", "\\]") or "someone"
+    return f"{author}, [reply]({_link_target(quote.link)})" if quote.link else author
+
+
 FILTERS: dict[str, Any] = {
     "inline": inline,
+    "quote_source": quote_source,
     "md": md_block,
     "cite": cite,
     "cited": cited,

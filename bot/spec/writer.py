@@ -16,6 +16,7 @@ from bot.spec.checklist.citations import Unsourced, unsourced_items
 from bot.spec.checklist.wording import ChecklistWording, WordedItem
 from bot.spec.discussion import Clarification, Discussion
 from bot.spec.document import Sourced, SpecRepair, TechnicalSpecDraft
+from bot.spec.records import clean_title
 
 log = logging.getLogger(__name__)
 CHECKLIST_SOURCE = "checklist"
@@ -137,7 +138,7 @@ def failing_items(report: ChecklistReport, wording: ChecklistWording) -> list[di
 def complete(spec: TechnicalSpecDraft, discussion: Discussion, words: OpenQuestionWords) -> TechnicalSpecDraft:
     """What code can fix without the model: FR numbers, unanswered questions and assumptions listed."""
     requirements = [fr.model_copy(update={"text": strip_fr_prefix(fr.text)}) for fr in spec.functional_requirements]
-    spec = spec.model_copy(update={"functional_requirements": requirements})
+    spec = spec.model_copy(update={"functional_requirements": requirements, "title": clean_title(spec.title)})
     return with_assumptions(with_unanswered_questions(spec, discussion, words), words)
 
 

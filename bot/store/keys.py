@@ -56,6 +56,11 @@ def replies_key(session_key_: str) -> str:
     return _sibling(session_key_, "replies")
 
 
+def attributions_key(session_key_: str) -> str:
+    """Key of the hash of cached reply attributions (reply ts + text digest -> Attribution JSON)."""
+    return _sibling(session_key_, "attributions")
+
+
 def history_key(session_key_: str) -> str:
     """Key remembering a session's last phase for a while after the session itself expired."""
     return _sibling(session_key_, "history")

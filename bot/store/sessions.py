@@ -19,11 +19,13 @@ from typing import cast
 import redis
 from pydantic import BaseModel, Field
 
+from bot.spec.attribution import Attribution
 from bot.spec.records import Question, Reply, SpecSummary
 from bot.spec.schemas import UiPhrases
 from bot.store.keys import (
     HISTORY_GRACE_SECONDS,
     attempts_key,
+    attributions_key,
     history_key,
     lock_key,
     replies_key,
@@ -63,6 +65,11 @@ class Session(BaseModel):
     language: str = "English"
     phrases: UiPhrases | None = None
     questions: list[Question] = Field(default_factory=list)
+    # Questions past the cap of one readable message: not asked, they go to the spec's Open Questions.
+    extra_questions: list[Question] = Field(default_factory=list)
+    shown_answered: list[int] = Field(default_factory=list)  # what the questions message shows as answered
+    # Mentions with content while the spec was being written: kept for the next version.
+    held_for_next: list[str] = Field(default_factory=list)
     write_requested_by: str | None = None
     go_ahead_by: str | None = None
     go_ahead_ts: str | None = None
@@ -143,7 +150,7 @@ class SessionStore:
 
     def delete(self, key: str) -> None:
         """Remove a session that never got going (its start could not be shown in Slack)."""
-        self.redis.delete(key, history_key(key), replies_key(key))
+        self.redis.delete(key, history_key(key), replies_key(key), attributions_key(key))
 
     def transition(
         self,
@@ -217,6 +224,24 @@ class SessionStore:
         raw = cast(dict[bytes, bytes], self.redis.hgetall(replies_key(key)))
         replies = [Reply.model_validate_json(value) for value in raw.values()]
         return sorted(replies, key=lambda r: float(r.ts))
+
+    def attributions(self, key: str, reply_keys: Iterable[str]) -> dict[str, Attribution]:
+        """The cached attributions among reply_keys (see bot.spec.attribution.attribution_key)."""
+        wanted = list(reply_keys)
+        if not wanted:
+            return {}
+        raw = cast(list[bytes | None], self.redis.hmget(attributions_key(key), wanted))
+        return {k: Attribution.model_validate_json(v) for k, v in zip(wanted, raw, strict=True) if v}
+
+    def save_attributions(self, key: str, found: dict[str, Attribution]) -> None:
+        """Cache attributions, so a recount never asks the model about the same reply text twice."""
+        if not found:
+            return
+        akey = attributions_key(key)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(akey, mapping={k: v.model_dump_json() for k, v in found.items()})
+            pipe.expire(akey, self.ttl)
+            pipe.execute()
 
     def acquire_lock(self, key: str, owner: str, ttl_seconds: int) -> bool:
         """Take the session's work lease for owner; False while someone else holds it."""

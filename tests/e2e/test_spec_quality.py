@@ -154,4 +154,5 @@ def test_every_item_cites_the_thread_and_answers_show_who_answered(fresh: Stack)
     assert "[M3](" in line and "[A1](" in line
     # Unanswered questions cite the questions message; answers show who gave them.
     assert "[Q2](" in open_questions and f"p{questions['ts'].replace('.', '')}" in open_questions
-    assert "**Answer** (Ana): Postgres 16, rows are kept 30 days" in clarifications
+    assert f"**Answer** (Ana, [reply](https://acme.slack.com/archives/{channel}/{answer_link}" in clarifications
+    assert "): Postgres 16, rows are kept 30 days" in clarifications

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack import blocks as ui_blocks
+from bot.slack import questions as ui_questions
 from bot.slack import texts as messages
 from bot.spec.records import Question
 from bot.spec.schemas import Area
@@ -22,7 +22,7 @@ def test_questions_blocks_escape_and_group_by_area() -> None:
         Question(number=2, area=Area.DATA, text="Retention?", why="Sizing"),
         Question(number=3, area=Area.SECURITY, text="Who may export?", why="Access"),
     ]
-    blocks = ui_blocks.questions_blocks("Export " + HOSTILE, questions, "techspec:session:T:C:1.0")
+    blocks = ui_questions.questions_blocks("Export " + HOSTILE, questions, "techspec:session:T:C:1.0")
     text_parts: list[str] = []
     for block in blocks:
         for value in (block.get("text") or {}, *(block.get("elements") or [])):
@@ -43,7 +43,7 @@ def test_questions_blocks_escape_and_group_by_area() -> None:
 
 def test_long_questions_are_clipped_to_section_limit() -> None:
     questions = [Question(number=i, area=Area.DATA, text="x" * 900, why="y" * 300) for i in range(1, 8)]
-    blocks = ui_blocks.questions_blocks("t", questions, "k")
+    blocks = ui_questions.questions_blocks("t", questions, "k")
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     assert len(messages.questions_text(questions)) <= 4000
 

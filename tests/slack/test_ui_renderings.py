@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack import blocks as ui_blocks
+from bot.slack import questions as ui_questions
 from bot.slack import texts as messages
 from bot.spec.answers import Replacement
 from bot.spec.diff import diff_specs, unchanged_count
@@ -91,7 +92,28 @@ def renderings() -> dict[str, Callable[[], str]]:
     changes = diff_specs(V1, V2)
     return {
         "questions": lambda: render_message(
-            messages.questions_text(QUESTIONS), ui_blocks.questions_blocks("CSV export", QUESTIONS, KEY)
+            messages.questions_text(QUESTIONS), ui_questions.questions_blocks("CSV export", QUESTIONS, KEY)
+        ),
+        "questions_progress": lambda: render_message(
+            messages.questions_text(QUESTIONS),
+            ui_questions.questions_blocks("CSV export", QUESTIONS, KEY, answered={1, 3}, more=2),
+        ),
+        "status_waiting": lambda: render_message(
+            messages.status_waiting(
+                2,
+                3,
+                note=messages.answer_change_note(
+                    Replacement(
+                        question_number=1,
+                        reply_ts="3.0",
+                        user_id="UCAT",
+                        previous_reply_ts="1.0",
+                        previous_user_id="UANA",
+                        kind="added",
+                    )
+                ),
+            ),
+            None,
         ),
         "answers_form": lambda: render_view(
             ui_blocks.answers_modal(KEY, "CSV export", QUESTIONS, {2: "Under 5 minutes"})
@@ -185,6 +207,6 @@ def test_home_tab_says_what_help_says() -> None:
 
 def test_questions_never_mention_anyone_but_thread_people() -> None:
     question = QUESTIONS[0].model_copy(update={"experts": ["UANA", "here", "!channel", "<!everyone>"]})
-    blocks = ui_blocks.questions_blocks("<!channel> x", [question], KEY)
+    blocks = ui_questions.questions_blocks("<!channel> x", [question], KEY)
     text = str(blocks)
     assert "<@UANA>" in text and "<!" not in text and "<@here" not in text

@@ -13,6 +13,7 @@ from .checks import (
     audit_thread_ts,
     decode_blocks,
     enforce_block_count,
+    enforce_block_limits,
 )
 from .models import ApiError, Params
 from .store import Channel
@@ -43,6 +44,7 @@ def _content(
     if text and len(text) > text_cap:
         raise ApiError("msg_too_long")
     enforce_block_count(blocks, MESSAGE_BLOCK_LIMIT, "/blocks")
+    enforce_block_limits(blocks, "/blocks")
     return text, blocks
 
 

@@ -44,6 +44,66 @@ def enforce_block_count(
         raise ApiError(error, [f"[ERROR] no more than {limit} items allowed [json-pointer:{pointer}]"])
 
 
+# Slack's per-element limits (docs.slack.dev Block Kit reference), checked the way Slack checks them:
+# the whole call is refused, naming the first offending field by its JSON pointer.
+TEXT_LIMITS: dict[str, int] = {"section": 3_000, "header": 150, "context": 3_000, "field": 2_000}
+ELEMENT_COUNTS: dict[str, tuple[str, int]] = {"context": ("elements", 10), "actions": ("elements", 25)}
+BUTTON_LIMITS: dict[str, int] = {"text": 75, "value": 2_000, "action_id": 255, "url": 3_000}
+INPUT_LIMITS: dict[str, int] = {"label": 2_000, "hint": 2_000}
+
+
+def _too_long(error: str, limit: int, pointer: str) -> ApiError:
+    return ApiError(error, [f"[ERROR] must be less than {limit + 1} characters [json-pointer:{pointer}]"])
+
+
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def enforce_block_limits(blocks: list[dict[str, Any]] | None, pointer: str, error: str = "invalid_blocks") -> None:
+    """Raise Slack's error for the first text, list or id in the blocks that is over its limit."""
+    for i, block in enumerate(blocks or []):
+        at = f"{pointer}/{i}"
+        kind = str(block.get("type"))
+        if len(str(block.get("block_id", ""))) > 255:
+            raise _too_long(error, 255, f"{at}/block_id")
+        if kind in ("section", "header") and len(_text_of(block.get("text"))) > TEXT_LIMITS[kind]:
+            raise _too_long(error, TEXT_LIMITS[kind], f"{at}/text/text")
+        _enforce_lists(block, kind, at, error)
+        _enforce_element(block.get("accessory"), f"{at}/accessory", error)
+        if kind == "input":
+            for key, most in INPUT_LIMITS.items():
+                if len(_text_of(block.get(key))) > most:
+                    raise _too_long(error, most, f"{at}/{key}/text")
+
+
+def _enforce_lists(block: dict[str, Any], kind: str, at: str, error: str) -> None:
+    fields = block.get("fields") or []
+    if len(fields) > 10:
+        raise ApiError(error, [f"[ERROR] no more than 10 items allowed [json-pointer:{at}/fields]"])
+    for j, field in enumerate(fields):
+        if len(_text_of(field)) > TEXT_LIMITS["field"]:
+            raise _too_long(error, TEXT_LIMITS["field"], f"{at}/fields/{j}/text")
+    if kind in ELEMENT_COUNTS:
+        key, most = ELEMENT_COUNTS[kind]
+        if len(block.get(key) or []) > most:
+            raise ApiError(error, [f"[ERROR] no more than {most} items allowed [json-pointer:{at}/{key}]"])
+    for j, element in enumerate(block.get("elements") or []):
+        if kind == "context" and len(_text_of(element)) > TEXT_LIMITS["context"]:
+            raise _too_long(error, TEXT_LIMITS["context"], f"{at}/elements/{j}/text")
+        _enforce_element(element, f"{at}/elements/{j}", error)
+
+
+def _enforce_element(element: Any, at: str, error: str) -> None:
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return
+    for key, most in BUTTON_LIMITS.items():
+        value = element.get(key)
+        size = len(_text_of(value)) if key == "text" else len(str(value or ""))
+        if size > most:
+            raise _too_long(error, most, f"{at}/{key}" + ("/text" if key == "text" else ""))
+
+
 def iter_texts(node: Any) -> Iterator[str]:
     """Every string under a `text` key anywhere in a block tree (text objects, markdown, rich text)."""
     if isinstance(node, dict):
@@ -137,13 +197,13 @@ def check_view(view: Any) -> dict[str, Any]:
     if not isinstance(blocks, list) or any(not isinstance(b, dict) or "type" not in b for b in blocks):
         raise ApiError("invalid_arguments", ["[ERROR] invalid blocks [json-pointer:/view/blocks]"])
     enforce_block_count(blocks, VIEW_BLOCK_LIMIT, "/view/blocks", error="invalid_arguments")
+    enforce_block_limits(blocks, "/view/blocks", error="invalid_arguments")
     if view["type"] == "modal":
         title = view.get("title")
         text = title.get("text", "") if isinstance(title, dict) else ""
         if not text:
             raise ApiError("invalid_arguments", ["[ERROR] missing required field: title [json-pointer:/view]"])
-        if len(text) > 24:
-            raise ApiError(
-                "invalid_arguments", ["[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"]
-            )
+        for key in ("title", "submit", "close"):
+            if len(_text_of(view.get(key))) > 24:
+                raise _too_long("invalid_arguments", 24, f"/view/{key}/text")
     return view
