@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.slack import blocks, texts
-from bot.slack.gateway import SlackGateway, build_web_client
+from bot.slack.client import build_web_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.questions import questions_blocks
 from bot.spec.diff import SectionChange
 from bot.spec.records import Question, RecentSpec, SpecSummary
