@@ -16,6 +16,7 @@ from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import looks_like_link, parse_permalink
+from bot.spec.redaction import redact_text
 from bot.store.queue import JobKind, job_id
 from bot.wiring import Runtime
 
@@ -37,6 +38,8 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
+    # The words of `/techspec <words>` are stored in the job and posted as the new thread's root.
+    payload["text"] = redact_text(str(payload.get("text") or ""))
     rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id("command", str(body.get("trigger_id"))))
     return "started"
 

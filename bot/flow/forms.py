@@ -14,6 +14,7 @@ from bot.flow.trigger import Outcome, Trigger
 from bot.slack import blocks
 from bot.spec.answers import match_answers
 from bot.spec.records import Reply
+from bot.spec.redaction import redact_text
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 
@@ -60,6 +61,7 @@ def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None,
 
 def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:
     """Post the answers in the thread as one message from the person, and record them as their reply."""
+    answers = {number: redact_text(answer) for number, answer in answers.items()}  # never post a secret back
     text = blocks.form_answers_text(user_id, session.questions, answers)
     ts = rt.slack.post(session.channel_id, session.thread_ts, text)
     plain = "\n".join(f"{number}. {answer}" for number, answer in sorted(answers.items()))

@@ -20,6 +20,7 @@ import redis
 from pydantic import BaseModel, Field
 
 from bot.spec.records import Question, Reply, SpecSummary
+from bot.spec.redaction import redact_text
 from bot.spec.schemas import UiPhrases
 from bot.store.keys import (
     HISTORY_GRACE_SECONDS,
@@ -195,10 +196,12 @@ class SessionStore:
         return int(count)
 
     def record_reply(self, key: str, reply: Reply) -> None:
-        """Store (or replace, for an edit) a reply against the session."""
+        """Store (or replace, for an edit) a reply against the session, its secrets redacted first."""
         rkey = replies_key(key)
+        answers = {n: redact_text(text) for n, text in reply.answers.items()} if reply.answers else reply.answers
+        stored = reply.model_copy(update={"text": redact_text(reply.text), "answers": answers})
         with self.redis.pipeline() as pipe:
-            pipe.hset(rkey, reply.ts, reply.model_dump_json())
+            pipe.hset(rkey, reply.ts, stored.model_dump_json())
             pipe.expire(rkey, self.ttl)
             pipe.execute()
 
