@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
+from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.people import UserDirectory
 from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
@@ -36,6 +37,7 @@ class Runtime:
     prompts: PromptLibrary
     recent: RecentSpecs
     markers: OnceMarkers
+    files: FileFetcher
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
 
@@ -96,6 +98,7 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
         recent=RecentSpecs(connection),
         markers=OnceMarkers(connection),
+        files=FileFetcher(token, settings.slack_file_hosts()),
     )
 
 
