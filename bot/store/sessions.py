@@ -178,9 +178,10 @@ class SessionStore:
         """Apply change whatever the phase (for bookkeeping such as a status message's ts)."""
         return self.transition(key, list(Phase), change)
 
-    def claim_trigger(self, channel_id: str, message_ts: str) -> bool:
-        """True the first time a triggering message is seen; False for its duplicates."""
-        return bool(self.redis.set(trigger_key(channel_id, message_ts), "1", nx=True, ex=self.ttl))
+    def claim_trigger(self, channel_id: str, message_ts: str, thread_key: str = "1") -> bool:
+        """True the first time a triggering message is seen; False for its duplicates. The mark's value names
+        the thread's session, so forgetting the thread finds it."""
+        return bool(self.redis.set(trigger_key(channel_id, message_ts), thread_key, nx=True, ex=self.ttl))
 
     def release_trigger(self, channel_id: str, message_ts: str) -> None:
         """Forget a trigger so a retry of it is handled (used when handling it failed before any effect)."""

@@ -3,59 +3,22 @@ recording every request's headers."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from bot.slack.files import FileFetcher, origin_of
+from tests.support.header_recorder import HeaderRecorder as Recorder
 
 TOKEN = "xoxb-files-test-token"
 
 
-class Recorder(ThreadingHTTPServer):
-    """A host that records (path, Authorization) and serves text, or redirects /go?to=<url>."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str | None]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Recorder
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self.server.seen.append((self.path, self.headers.get("Authorization")))
-        if self.path.startswith("/go?to="):
-            self.send_response(302)
-            self.send_header("Location", self.path[len("/go?to=") :])
-            self.end_headers()
-            return
-        body = b"file body"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
 def hosts() -> Iterator[tuple[Recorder, Recorder]]:
-    slack, elsewhere = Recorder(), Recorder()
-    for server in (slack, elsewhere):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    slack, elsewhere = Recorder().start(), Recorder().start()
     yield slack, elsewhere
-    for server in (slack, elsewhere):
-        server.shutdown()
-        server.server_close()
+    slack.stop()
+    elsewhere.stop()
 
 
 def test_slack_host_gets_the_token(hosts: tuple[Recorder, Recorder]) -> None:
