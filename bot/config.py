@@ -36,6 +36,12 @@ class Settings(BaseSettings):
 
     # Tunables (prefixed so they never clash with a platform's own variables).
     techspec_session_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Retention (README "Data we keep"): how long each kind of record outlives its last use.
+    techspec_history_grace_seconds: int = Field(default=30 * 24 * 3600, ge=0)
+    techspec_name_cache_seconds: int = Field(default=24 * 3600, ge=60)
+    techspec_recent_specs_seconds: int = Field(default=90 * 24 * 3600, ge=0)
+    techspec_job_result_seconds: int = Field(default=300, ge=0)
+    techspec_job_failure_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     techspec_auto_write_delay_seconds: float = Field(default=20.0, ge=0)
     techspec_share_poll_seconds: float = Field(default=20.0, ge=0)
     techspec_job_timeout_seconds: int = Field(default=900, ge=30)

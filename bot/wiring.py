@@ -84,9 +84,9 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
     return Runtime(
         settings=settings,
         redis=connection,
-        store=SessionStore(connection, settings.techspec_session_ttl_seconds),
+        store=SessionStore(connection, settings.techspec_session_ttl_seconds, settings.techspec_history_grace_seconds),
         slack=slack,
-        users=UserDirectory(NameCache(connection), slack),
+        users=UserDirectory(NameCache(connection, settings.techspec_name_cache_seconds), slack),
         queue=JobQueue(
             connection,
             settings.techspec_queue_prefix,
@@ -94,9 +94,11 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
             on_failure=jobs.on_failure,
             job_timeout=settings.techspec_job_timeout_seconds,
             retry_intervals=settings.techspec_job_retry_intervals,
+            result_ttl=settings.techspec_job_result_seconds,
+            failure_ttl=settings.techspec_job_failure_seconds,
         ),
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
-        recent=RecentSpecs(connection),
+        recent=RecentSpecs(connection, settings.techspec_recent_specs_seconds),
         markers=OnceMarkers(connection),
         files=FileFetcher(token, settings.slack_file_hosts()),
     )

@@ -115,9 +115,12 @@ class TransitionRefused(Exception):
 class SessionStore:
     """Reads and writes sessions and their replies; every write refreshes the TTL."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+    def __init__(
+        self, connection: redis.Redis, ttl_seconds: int, history_grace_seconds: int = HISTORY_GRACE_SECONDS
+    ) -> None:
         self.redis = connection
         self.ttl = ttl_seconds
+        self.history_ttl = ttl_seconds + history_grace_seconds
 
     def get(self, key: str) -> Session | None:
         """Return the session at key, or None when there is none (or it expired)."""
@@ -128,7 +131,7 @@ class SessionStore:
         """Store a new session unless one exists; True when this call created it."""
         created = bool(self.redis.set(session.key, session.model_dump_json(), nx=True, ex=self.ttl))
         if created:
-            self.redis.set(history_key(session.key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+            self.redis.set(history_key(session.key), session.phase.value, ex=self.history_ttl)
         return created
 
     def lookup(self, key: str) -> tuple[Session | None, Phase | None]:
@@ -167,8 +170,11 @@ class SessionStore:
                     session.updated_at = time.time()
                     pipe.multi()
                     pipe.set(key, session.model_dump_json(), ex=self.ttl)
-                    pipe.expire(replies_key(key), self.ttl)
-                    pipe.set(history_key(key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+                    if session.phase in (Phase.DONE, Phase.CANCELLED):
+                        pipe.delete(replies_key(key))  # the answers are in the spec (or not wanted): keep less
+                    else:
+                        pipe.expire(replies_key(key), self.ttl)
+                    pipe.set(history_key(key), session.phase.value, ex=self.history_ttl)
                     pipe.execute()
                     return session
                 except redis.WatchError:
