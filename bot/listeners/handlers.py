@@ -121,11 +121,10 @@ def on_home_opened(rt: Runtime) -> Listener:
 
 
 def on_workspace_gone(rt: Runtime) -> Listener:
-    """`app_uninstalled`, or `tokens_revoked` naming the bot's token: forget the whole workspace."""
+    """`app_uninstalled` or `tokens_revoked`: forget the whole workspace (INTERFACE.md: either means the
+    workspace's data goes, even when only people's tokens were revoked)."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
-            return  # only people's OAuth tokens: the bot holds none of those, its own still works
         team_id = context.team_id or str(body.get("team_id") or "")
         guarded(rt, None, lambda: forget.forget_workspace(rt, team_id), None)
 

@@ -82,12 +82,11 @@ def test_deleted_channel_is_forgotten(fresh: Stack) -> None:
     wait_until(lambda: where_found(stack.redis, [channel, root, second]) == [], 30, message=stack.logs())
 
 
-def test_uninstall_forgets_the_workspace(fresh: Stack) -> None:
+def test_uninstall_or_revoked_token_forgets_the_workspace(fresh: Stack) -> None:
     stack = fresh
-    channel, root = finished_thread(stack)
-    # Only a person's OAuth token revoked: the bot's own token still works, nothing is deleted.
-    send_event(stack, {"type": "tokens_revoked", "tokens": {"oauth": ["UANA"], "bot": []}, "event_ts": "1.0"})
-    assert session_of(stack, channel, root) is not None
-    send_event(stack, {"type": "app_uninstalled", "event_ts": "2.0"})
-    wait_until(lambda: where_found(stack.redis, ["T0001", channel, root]) == [], 30, message=stack.logs())
-    assert [k for k in every_key_and_value(stack.redis) if k.startswith("techspec:")] == []
+    for event in ({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, {"type": "app_uninstalled"}):
+        needles = ["T0001", *finished_thread(stack)]
+        assert where_found(stack.redis, needles) != []
+        send_event(stack, {**event, "event_ts": "1.0"})
+        wait_until(lambda: where_found(stack.redis, needles) == [], 30, message=stack.logs())  # noqa: B023
+        assert [k for k in every_key_and_value(stack.redis) if k.startswith("techspec:")] == []

@@ -98,3 +98,16 @@ def test_planted_corpus_never_leaves(fresh: Stack, elsewhere: HeaderRecorder) ->
     match = re.search(r":lock: (\d+) secrets? redacted", status_text(stack, channel, root))
     assert match, status_text(stack, channel, root)
     assert int(match.group(1)) == len(expected)
+
+
+def test_command_words_are_redacted_before_queue_and_post(fresh: Stack) -> None:
+    stack = fresh
+    channel = stack.new_channel()
+    secret = next(secrets[0] for cls, _, secrets in PLANTED if cls == "saas_tokens")
+    stack.slack.send_slash_command(user="UANA", channel=channel, text=f"CSV export; the Stripe key is {secret}")
+    root = wait_until(
+        lambda: next((m for m in stack.slack.messages(channel) if m.get("bot_id")), None), 20, message=stack.logs()
+    )
+    assert "[REDACTED:" in root["text"] and secret not in root["text"]
+    assert not any(secret in json.dumps(c.params) for c in stack.slack.requests if c.method != "conversations.replies")
+    assert where_found(stack.redis, [secret]) == []
