@@ -50,3 +50,19 @@ def mixed(value: str) -> bool:
 def aws_secret(value: str) -> bool:
     """40 base64 characters with both cases: an AWS secret key, not a (lower-case hex) SHA-1."""
     return any(c.isupper() for c in value) and any(c.islower() for c in value)
+
+
+def password_key(key: str) -> bool:
+    """True for a password's key (DB_PASSWORD, pwd, passphrase): people choose those, any word can be one."""
+    return any(word in key.lower() for word in ("passw", "pwd", "passphrase", "pass"))
+
+
+def randomish(value: str) -> bool:
+    """A generated credential: digits, both cases or symbols in it, or long; not a plain word."""
+    bare = value.strip("\"'`")
+    return (
+        len(bare) >= 20
+        or any(c.isdigit() for c in bare)
+        or (any(c.isupper() for c in bare[1:]) and any(c.islower() for c in bare))
+        or any(not c.isalnum() and c not in "-._ " for c in bare)
+    )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.spec.secret_checks import aws_secret, basic_auth, looks_secret, mixed
+from bot.spec.secret_checks import aws_secret, basic_auth, looks_secret, mixed, password_key, randomish
 
 _TOKEN_END = r"(?![A-Za-z0-9_-])"
 
@@ -40,7 +40,7 @@ _KEYWORD = (
     r"(?:password|passwd|pwd|passphrase|secret(?:[_.-]?access)?(?:[_.-]?key)?(?:[_.-]?base)?|token|"
     r"api[_.-]?key|apikey|access[_.-]?key(?:[_.-]?id)?|private[_.-]?key[_.-]?id|auth[_.-]?token|_auth|"
     r"credentials?|account[_.-]?key|shared[_.-]?access[_.-]?key|signing[_.-]?key|encryption[_.-]?key|"
-    r"master[_.-]?key|client[_.-]?secret|connection[_.-]?string|dsn|pass)"
+    r"master[_.-]?key|client[_.-]?secret|connection[_.-]?string|dsn|(?<=[_.-])pass)"
 )
 
 _KEY_NEEDLES = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "connection")
@@ -219,7 +219,9 @@ _SOURCES: list[_Source] = [
     (
         "password",
         r"(?i)(?<![A-Za-z0-9:/])(?:[\w.-]*[_.-]|[a-z]+)?"
+        + "(?P<key>"
         + _KEYWORD
+        + ")"
         + r"(?![A-Za-z0-9])[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
         r"(?!\[REDACTED)" + _VALUE,
         0,
@@ -263,6 +265,8 @@ def accepts(pattern: Pattern, match: re.Match[str]) -> bool:
     value = match.string[start:end]
     if "REDACTED:" in value:  # our own mark, from an earlier pass (logs redact what was redacted)
         return False
+    if "key" in match.re.groupindex and not password_key(match.group("key")) and not randomish(value):
+        return False  # "token: refreshed daily", "secret: management": a word, not a token
     if "sep" in match.re.groupindex:
         return looks_secret(value) if match.group("sep") or match.group("verbsep") else mixed(value)
     if match.re is PATTERNS[-1].regex:  # "db pw hunter2hunter2": no verb, no separator

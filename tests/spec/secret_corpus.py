@@ -462,6 +462,8 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("prose", "We're on the Basic plan until the export ships."),
     ("prose", "the password reset flow sends a link, the token is single-use"),
     ("prose", "la contraseña se guarda en Vault; das Passwort ist nicht im Repo."),
+    ("prose", "token: refreshed daily by the exporter, and the secret: management stays with SRE"),
+    ("prose", "pass: through to the exporter; credentials: provided by IAM roles"),
     ("config_refs", "password: ${DB_PASSWORD}"),
     ("config_refs", "DB_PASSWORD=\nAPI_KEY="),
     ("config_refs", "valueFrom:\n  secretKeyRef:\n    name: exports-db\n    key: password"),
