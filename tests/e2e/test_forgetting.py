@@ -48,6 +48,11 @@ def test_forget_a_thread(fresh: Stack) -> None:
     other_channel, other_root, _ = thread_with_questions(stack)  # someone else's thread: untouched
     assert where_found(stack.redis, traces(channel, root)) != []
 
+    # No link, or not a link: how to use it, and nothing is deleted.
+    for text in ("forget", "forget that thread about exports"):
+        before = len(responses_saying(stack, "To make me forget"))
+        stack.slack.send_slash_command(user="UANA", channel=channel, text=text)
+        wait_until(lambda: len(responses_saying(stack, "To make me forget")) > before, 15, message=stack.logs())  # noqa: B023
     # Someone who cannot read the channel is refused, and nothing is deleted.
     stack.slack.send_slash_command(user="UCAT", channel=other_channel, text=f"forget {link(channel, root)}")
     wait_until(lambda: responses_saying(stack, "not a member"), 15, message=stack.logs())
