@@ -67,10 +67,11 @@ def _pattern_spans(text: str) -> list[tuple[int, int, str]]:
     spans = []
     lowered = text.lower()
     starts = [0, *(m.end() for m in _NEWLINE.finditer(text))] if len(text) > _LINE_SCOPED_FROM else [0]
+    lines_of: dict[str, set[int]] = {}  # needle -> the lines holding it (shared by the patterns)
     for pattern in PATTERNS:
         if not pattern.worth_running(lowered):
             continue
-        for pos, endpos in _regions(pattern, lowered, starts):
+        for pos, endpos in _regions(pattern, lowered, starts, lines_of):
             for match in pattern.regex.finditer(text, pos, endpos):
                 if accepts(pattern, match):
                     start, end = secret_span(match)
@@ -78,18 +79,36 @@ def _pattern_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _regions(pattern: Pattern, lowered: str, starts: list[int]) -> list[tuple[int, int]]:
+def _regions(pattern: Pattern, lowered: str, starts: list[int], lines_of: dict[str, set[int]]) -> list[tuple[int, int]]:
     """Where to search: the whole text, or (long texts) only the lines that hold one of the pattern's needles."""
     if len(starts) == 1 or not pattern.within_a_line:
         return [(0, len(lowered))]
     lines: set[int] = set()
     for needle in pattern.needles:
-        at = lowered.find(needle)
-        while at >= 0:
-            lines.add(bisect_right(starts, at) - 1)
-            at = lowered.find(needle, at + 1)
-    ends = [*starts[1:], len(lowered) + 1]
-    return [(starts[i], ends[i] - 1) for i in sorted(lines)]
+        if needle not in lines_of:
+            lines_of[needle] = _lines_holding(lowered, needle, starts)
+        lines |= lines_of[needle]
+    if 4 * len(lines) > len(starts):
+        return [(0, len(lowered))]  # on most lines anyway: one search beats many
+    regions: list[tuple[int, int]] = []
+    for i in sorted(lines):
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lowered)
+        if regions and regions[-1][1] == starts[i] - 1:  # the next line: one region
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((starts[i], end))
+    return regions
+
+
+def _lines_holding(lowered: str, needle: str, starts: list[int]) -> set[int]:
+    found: set[int] = set()
+    at = lowered.find(needle)
+    while at >= 0:
+        line = bisect_right(starts, at) - 1
+        found.add(line)
+        # The rest of this line already counts: jump to the next line.
+        at = lowered.find(needle, starts[line + 1]) if line + 1 < len(starts) else -1
+    return found
 
 
 def _occurrences(text: str, value: str) -> list[int]:

@@ -26,10 +26,8 @@ class Pattern:
     # Lower-case strings one of which the text must contain for the regex to be worth running (speed).
     needles: tuple[str, ...] = ()
 
-    @property
-    def within_a_line(self) -> bool:
-        """True when a match never spans lines, so only the lines holding a needle need searching."""
-        return bool(self.needles) and not self.regex.flags & re.S and "[\\s\\S]" not in self.regex.pattern
+    # True when a match never spans lines, so only the lines holding a needle need searching.
+    within_a_line: bool = False
 
     def worth_running(self, lowered: str) -> bool:
         """True when the (lower-cased) text holds one of the pattern's needles, or it has none."""
@@ -218,11 +216,9 @@ _SOURCES: list[_Source] = [
     # Not after ':' or '/', so an ARN's ":secret:name" segment is not an assignment.
     (
         "password",
-        r"(?i)(?<![A-Za-z0-9:/])(?:[\w.-]*[_.-]|[a-z]+)?"
-        + "(?P<key>"
-        + _KEYWORD
-        + ")"
-        + r"(?![A-Za-z0-9])[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
+        # The match starts at the keyword (fast: no identifier scan at every position); accepts() checks
+        # the identifier it ends (DB_PASSWORD, stripeSecretKey) is not an ARN's ":secret:" segment.
+        r"(?i)(?P<key>" + _KEYWORD + ")" + r"(?![A-Za-z0-9])[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
         r"(?!\[REDACTED)" + _VALUE,
         0,
         looks_secret,
@@ -244,7 +240,8 @@ _SOURCES: list[_Source] = [
 
 def _compile(source: _Source) -> Pattern:
     kind, regex, flags, check, needles = source
-    return Pattern(kind, re.compile(regex, flags), check, needles)
+    single_line = bool(needles) and not flags & re.S and "[\\s\\S]" not in regex
+    return Pattern(kind, re.compile(regex, flags), check, needles, single_line)
 
 
 PATTERNS: list[Pattern] = [_compile(source) for source in _SOURCES]
@@ -258,6 +255,14 @@ def secret_span(match: re.Match[str]) -> tuple[int, int]:
     return match.span()
 
 
+def _assignment_target(text: str, key_start: int) -> bool:
+    """True when the identifier that ends in the keyword stands alone (not after ':' or '/', as in an ARN)."""
+    i = key_start
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_.-"):
+        i -= 1
+    return i == 0 or text[i - 1] not in ":/"
+
+
 def accepts(pattern: Pattern, match: re.Match[str]) -> bool:
     """True when the match is a secret: the pattern's check passes (a prose password needs ':' or '=' before
     it, or letters mixed with digits or symbols)."""
@@ -265,8 +270,11 @@ def accepts(pattern: Pattern, match: re.Match[str]) -> bool:
     value = match.string[start:end]
     if "REDACTED:" in value:  # our own mark, from an earlier pass (logs redact what was redacted)
         return False
-    if "key" in match.re.groupindex and not password_key(match.group("key")) and not randomish(value):
-        return False  # "token: refreshed daily", "secret: management": a word, not a token
+    if "key" in match.re.groupindex:
+        if not password_key(match.group("key")) and not randomish(value):
+            return False  # "token: refreshed daily", "secret: management": a word, not a token
+        if not _assignment_target(match.string, match.start("key")):
+            return False
     if "sep" in match.re.groupindex:
         return looks_secret(value) if match.group("sep") or match.group("verbsep") else mixed(value)
     if match.re is PATTERNS[-1].regex:  # "db pw hunter2hunter2": no verb, no separator
