@@ -71,15 +71,17 @@ def ten_kb_message() -> str:
     return "\n".join(body)[:10_000]
 
 
-def time_per_10kb(rounds: int = 30) -> tuple[float, float, float]:
-    """(fastest, median, p95) milliseconds to redact one 10 KB message (after one warm-up)."""
+def time_per_10kb(rounds: int = 30, clock: str = "wall") -> tuple[float, float, float]:
+    """(fastest, median, p95) milliseconds to redact one 10 KB message (after one warm-up); clock "cpu"
+    counts only this process's CPU time, so other processes on a shared machine do not inflate it."""
+    now = time.process_time if clock == "cpu" else time.perf_counter
     text = ten_kb_message()
     redact(text)
     samples = []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started = now()
         redact(text)
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append((now() - started) * 1000)
     samples.sort()
     return samples[0], statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
@@ -101,8 +103,12 @@ def main() -> int:
         f"{'total':<18}{planted:>8}{caught:>8}{100 * caught / planted:>8.1f}%{alikes:>13}{wrong:>7}"
         f"{100 * wrong / alikes:>7.1f}%"
     )
-    fastest, median, p95 = time_per_10kb()
-    print(f"time per 10 KB message: fastest {fastest:.2f} ms, median {median:.2f} ms, p95 {p95:.2f} ms (goal < 5 ms)")
+    for clock in ("wall", "cpu"):
+        fastest, median, p95 = time_per_10kb(100, clock)
+        print(
+            f"{clock} time per 10 KB message: fastest {fastest:.2f} ms, median {median:.2f} ms, p95 {p95:.2f} ms"
+            " (goal < 5 ms)"
+        )
     for cls, out, left in misses():
         print(f"MISSED [{cls}] {left} in: {out[:160]!r}")
     for cls, text, out in false_redactions():
