@@ -89,3 +89,15 @@ def test_logs_are_redacted() -> None:
     line = JsonFormatter().format(record)
     assert SLACK_BOT not in line and OPENAI not in line
     assert json.loads(line)["event"] == "calling with [REDACTED:slack_token]"
+
+
+def test_log_lines_never_carry_a_planted_secret() -> None:
+    from tests.spec.secret_corpus import PLANTED
+
+    formatter = JsonFormatter()
+    for _, text, secrets in PLANTED:
+        record = logging.LogRecord("bot.x", logging.WARNING, "p", 1, "failed on %s", (text,), None)
+        record.detail = {"text": text, "lines": text.splitlines()}
+        line = formatter.format(record)
+        json.loads(line)  # still one JSON object
+        assert not [s for s in secrets if s in line or json.dumps(s)[1:-1] in line], text[:60]
