@@ -97,7 +97,7 @@ def test_log_lines_never_carry_a_planted_secret() -> None:
     formatter = JsonFormatter()
     for _, text, secrets in PLANTED:
         record = logging.LogRecord("bot.x", logging.WARNING, "p", 1, "failed on %s", (text,), None)
-        record.detail = {"text": text, "lines": text.splitlines()}
+        record.detail = {"text": text, "parts": [text, {"nested": text}]}
         line = formatter.format(record)
         json.loads(line)  # still one JSON object
         assert not [s for s in secrets if s in line or json.dumps(s)[1:-1] in line], text[:60]
