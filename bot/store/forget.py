@@ -10,6 +10,7 @@ Each SCAN is bounded (COUNT per round trip) and every deletion is idempotent, so
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,13 +53,13 @@ class Scope:
         return (self.channel_id or self.team_id) in parts
 
     def names_job(self, text: str) -> bool:
-        """True when a job's arguments (as text) are about this scope."""
+        """True when a job's arguments (as text) are about this scope (ids matched whole: C1 is not C10)."""
         if self.thread_ts is not None:
-            on_thread = self.thread_ts in text or "p" + self.thread_ts.replace(".", "") in text
+            on_thread = _mentions(text, self.thread_ts) or _mentions(text, "p" + self.thread_ts.replace(".", ""))
             return session_key(self.team_id, self.channel_id or "", self.thread_ts) in text or (
-                bool(self.channel_id) and str(self.channel_id) in text and on_thread
+                _mentions(text, self.channel_id or "") and on_thread
             )
-        return (self.channel_id or self.team_id) in text
+        return _mentions(text, self.channel_id or self.team_id)
 
 
 @dataclass
@@ -164,6 +165,11 @@ class Forgetter:
             return Job.fetch(job_id, connection=self.redis).get_status() == JobStatus.STARTED
         except NoSuchJobError:
             return False
+
+
+def _mentions(text: str, token: str) -> bool:
+    """True when token appears in text as a whole id (not inside a longer id or number)."""
+    return bool(token) and re.search(rf"(?<![A-Za-z0-9.]){re.escape(token)}(?![A-Za-z0-9])", text) is not None
 
 
 def _job_text(job: Job) -> str:

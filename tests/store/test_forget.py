@@ -79,3 +79,13 @@ def test_forget_a_workspace_only(redis_conn: redis.Redis) -> None:
     assert where_found(redis_conn, traces(*THREADS[3])) != []
     again = Forgetter(redis_conn).forget(Scope("T1"))
     assert (again.keys, again.jobs) == (0, 0)  # idempotent
+
+
+def test_ids_are_matched_whole() -> None:
+    scope = Scope("T1", "C1")
+    assert scope.names_job("{'channel_id': 'C1', 'text': 'x'}")
+    assert not scope.names_job("{'channel_id': 'C10', 'text': 'x'}")
+    thread = Scope("T1", "C1", "1700000000.000100")
+    assert thread.names_job("https://a.slack.com/archives/C1/p1700000000000100")
+    assert not thread.names_job("https://a.slack.com/archives/C1/p17000000000001001")
+    assert not scope.names_key("techspec:session:T1:C10:1.1") and scope.names_key("techspec:session:T1:C1:1.1")
