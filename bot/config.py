@@ -56,6 +56,12 @@ class Settings(BaseSettings):
 
     # Tunables (prefixed so they never clash with a platform's own variables).
     techspec_session_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Retention (README "Data we keep"): how long each kind of record outlives its last use.
+    techspec_history_grace_seconds: int = Field(default=30 * 24 * 3600, ge=0)
+    techspec_name_cache_seconds: int = Field(default=24 * 3600, ge=60)
+    techspec_recent_specs_seconds: int = Field(default=90 * 24 * 3600, ge=0)
+    techspec_job_result_seconds: int = Field(default=300, ge=0)
+    techspec_job_failure_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     techspec_auto_write_delay_seconds: float = Field(default=20.0, ge=0)
     techspec_share_poll_seconds: float = Field(default=20.0, ge=0)
     techspec_job_timeout_seconds: int = Field(default=900, ge=30)
@@ -74,6 +80,8 @@ class Settings(BaseSettings):
     # At most this many chunk calls condense an over-budget thread (plus one call merging them).
     techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
     techspec_file_text_limit_bytes: int = Field(default=64_000, ge=0)
+    # Where files are downloaded from with the bot token (comma-separated origins; GovSlack: add its own).
+    techspec_slack_file_hosts: str = "https://files.slack.com"
     # One reminder to the person who asked when nobody answered the questions this long (0: never).
     techspec_reminder_seconds: float = Field(default=24 * 3600, ge=0)
     # Targeted repair requests for failing checklist items before the spec is uploaded (0 turns repair off).
@@ -168,6 +176,23 @@ class Settings(BaseSettings):
         """USD per million input and output tokens for the configured model ((0, 0) when unknown)."""
         prices = {**DEFAULT_MODEL_PRICES, **self.techspec_model_prices}
         return prices.get(self.openai_model, (0.0, 0.0))
+
+    @field_validator("techspec_slack_file_hosts")
+    @classmethod
+    def _file_hosts(cls, value: str) -> str:
+        # The bot token goes to these origins: each must be a plain http(s) origin, nothing else.
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if not entries:
+            raise ValueError("needs at least one origin, e.g. https://files.slack.com")
+        for entry in entries:
+            scheme, _, rest = entry.rpartition("://")
+            if scheme not in ("https", "http", "") or not rest or "/" in rest.rstrip("/") or "@" in rest:
+                raise ValueError(f"{entry!r} is not an origin like https://files.slack.com")
+        return ",".join(entries)
+
+    def slack_file_hosts(self) -> list[str]:
+        """The origins file downloads (with the bot token) may go to."""
+        return self.techspec_slack_file_hosts.split(",")
 
     def prompt_token_budget(self) -> int:
         """The prompt budget for the configured model (its override, else TECHSPEC_PROMPT_TOKEN_BUDGET)."""

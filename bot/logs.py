@@ -32,7 +32,22 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["error"] = self.formatException(record.exc_info)
-        return redact_text(json.dumps(payload, default=str, ensure_ascii=False))
+        # Each value is redacted before it is JSON-encoded: in the encoded line a quoted password or a key
+        # pair split over lines would hide behind \" and \n escapes.
+        return json.dumps(_redacted(payload), default=str, ensure_ascii=False)
+
+
+def _redacted(value: Any) -> Any:
+    """The value with every string in it redacted (numbers and flags as they are)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_text(str(value))
 
 
 def configure_logging(level: str = "INFO") -> None:

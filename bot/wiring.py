@@ -19,6 +19,7 @@ from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.slack.client import build_web_client
+from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
@@ -39,6 +40,7 @@ class Runtime:
     prompts: PromptLibrary
     recent: RecentSpecs
     markers: OnceMarkers
+    files: FileFetcher
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
     _quick_model: ModelClient | None = field(default=None, repr=False)
@@ -125,9 +127,9 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
     return Runtime(
         settings=settings,
         redis=connection,
-        store=SessionStore(connection, settings.techspec_session_ttl_seconds),
+        store=SessionStore(connection, settings.techspec_session_ttl_seconds, settings.techspec_history_grace_seconds),
         slack=slack,
-        users=UserDirectory(NameCache(connection), slack),
+        users=UserDirectory(NameCache(connection, settings.techspec_name_cache_seconds), slack),
         queue=JobQueue(
             connection,
             settings.techspec_queue_prefix,
@@ -135,10 +137,13 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
             on_failure=jobs.on_failure,
             job_timeout=settings.techspec_job_timeout_seconds,
             retry_intervals=settings.techspec_job_retry_intervals,
+            result_ttl=settings.techspec_job_result_seconds,
+            failure_ttl=settings.techspec_job_failure_seconds,
         ),
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
-        recent=RecentSpecs(connection),
+        recent=RecentSpecs(connection, settings.techspec_recent_specs_seconds),
         markers=OnceMarkers(connection),
+        files=FileFetcher(token, settings.slack_file_hosts()),
     )
 
 

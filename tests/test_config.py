@@ -39,3 +39,32 @@ def test_missing_or_malformed_variable_is_named_in_one_line(mode: str, env: dict
     assert len(lines) == 1, result.stderr
     assert variable in lines[0] and lines[0].startswith("techspec: configuration error")
     assert "xoxp-user-token" not in result.stderr  # a bad secret is never echoed
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TECHSPEC_SLACK_FILE_HOSTS", "https://files.slack.com/path"),
+        ("TECHSPEC_SLACK_FILE_HOSTS", "ftp://files.slack.com"),
+        ("TECHSPEC_SLACK_FILE_HOSTS", "https://user@evil.example"),
+        ("TECHSPEC_SLACK_FILE_HOSTS", " , "),
+        ("TECHSPEC_NAME_CACHE_SECONDS", "5"),
+        ("TECHSPEC_JOB_FAILURE_SECONDS", "-1"),
+        ("TECHSPEC_HISTORY_GRACE_SECONDS", "soon"),
+    ],
+)
+def test_secret_and_retention_settings_are_validated(variable: str, value: str) -> None:
+    result = run_bot("worker", {**BASE, "REDIS_URL": "redis://localhost:1/0", variable: value})
+    assert result.returncode == 2
+    assert variable in result.stderr and result.stderr.startswith("techspec: configuration error")
+
+
+def test_file_hosts_accept_origins() -> None:
+    from bot.config import Settings
+
+    settings = Settings(
+        slack_bot_token="xoxb-1",  # type: ignore[arg-type]
+        openai_api_key="k",  # type: ignore[arg-type]
+        techspec_slack_file_hosts="https://files.slack.com, files.slack-gov.com,http://127.0.0.1:8080",
+    )
+    assert settings.slack_file_hosts() == ["https://files.slack.com", "files.slack-gov.com", "http://127.0.0.1:8080"]

@@ -17,6 +17,7 @@ from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import looks_like_link, parse_permalink, same_workspace
+from bot.spec.redaction import redact_text
 from bot.store.queue import JobKind, job_id
 from bot.wiring import Runtime
 
@@ -44,6 +45,8 @@ def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
     if not rt.store.claim_trigger(str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
         return "duplicate"  # the same command delivered (or replayed) again
+    # The words of `/techspec <words>` are stored in the job and posted as the new thread's root.
+    payload["text"] = redact_text(str(payload.get("text") or ""))
     rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id(JobKind.COMMAND, str(body.get("trigger_id"))))
     return "started"
 

@@ -16,6 +16,7 @@ from bot.flow.replies import record_reply
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import blocks
 from bot.spec.records import Reply
+from bot.spec.redaction import redact_text
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 
@@ -72,6 +73,7 @@ def first_submission(rt: Runtime, session: Session, view: dict[str, Any]) -> boo
 
 def post_form_answers(rt: Runtime, session: Session, user_id: str, answers: dict[int, str]) -> Outcome:
     """Post the answers in the thread as one message from the person, and record them as their reply."""
+    answers = {number: redact_text(answer) for number, answer in answers.items()}  # never post a secret back
     text = blocks.form_answers_text(user_id, session.questions, answers)
     ts = rt.slack.post(session.channel_id, session.thread_ts, text)
     plain = "\n".join(f"{number}. {answer}" for number, answer in sorted(answers.items()))

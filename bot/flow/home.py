@@ -15,6 +15,7 @@ def remember_spec(rt: Runtime, session: Session, link: str | None) -> None:
         title=session.spec_summary.title if session.spec_summary else session.title or "Technical spec",
         version=session.version,
         channel_id=session.channel_id,
+        thread_ts=session.thread_ts,
         link=link,
         created_at=round(session.created_at, 3),
     )

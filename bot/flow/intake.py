@@ -34,7 +34,7 @@ STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the o
 
 def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     """Start, continue or resume the thread's session; exactly once per triggering message."""
-    if trigger.source != "button" and not rt.store.claim_trigger(trigger.channel_id, trigger.claim_id):
+    if trigger.source != "button" and not rt.store.claim_trigger(trigger.channel_id, trigger.claim_id, trigger.key):
         return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
     session, last_phase = rt.store.lookup(trigger.key)
     if session is not None and session.phase == Phase.DONE and session.spec_markdown:

@@ -50,12 +50,13 @@ def tell_expired(rt: Runtime, key: str) -> Outcome:
 
 
 def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
-    """Forget a deleted reply and enqueue a recount."""
+    """Forget a deleted reply at once, whatever the session's phase; recount while answers still count."""
+    if not rt.store.remove_reply(key, ts):
+        return "ignored"
     session = rt.store.get(key)
     if session is None or session.phase not in ACTIVE_PHASES:
         return "ignored"
-    if rt.store.remove_reply(key, ts):
-        _enqueue_recount(rt, key, ts)
+    _enqueue_recount(rt, key, ts)
     return "started"
 
 

@@ -14,7 +14,14 @@ from bot.spec.condense import CondensedHistory, Line, condense_history, history_
 from bot.spec.discussion import PROMPT_RESERVE, Condenser, Discussion, RevisionContext, build_discussion
 from bot.spec.records import Reply
 from bot.spec.schemas import CondensedNotes
-from bot.spec.transcript import ThreadMessage, mentioned_user_ids, plain_text, readable_files, to_thread_messages
+from bot.spec.transcript import (
+    ThreadMessage,
+    clean_name,
+    mentioned_user_ids,
+    plain_text,
+    readable_files,
+    to_thread_messages,
+)
 from bot.store.sessions import Session
 from bot.wiring import Runtime
 
@@ -86,9 +93,10 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
     """Read every page of the session's thread and resolve the names in it (cached)."""
     raw = rt.slack.read_thread(session.channel_id, session.thread_ts)
     identity = rt.slack.identity()
-    names = rt.users.names(mentioned_user_ids(raw))
+    # Names are data: cleaned once here, so no display name can forge a transcript line or an answer's author.
+    names = {user: clean_name(name) for user, name in rt.users.names(mentioned_user_ids(raw)).items()}
     limit = rt.settings.techspec_file_text_limit_bytes
-    file_texts = _file_texts(rt, raw, limit)
+    file_texts, not_slack = _file_texts(rt, raw, limit)
     messages = to_thread_messages(
         raw,
         names,
@@ -96,13 +104,14 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
         bot_id=identity.bot_id,
         file_texts=file_texts,
         file_size_limit=limit,
+        not_slack=not_slack,
     )
     if messages and messages[0].is_bot and messages[0].ts == session.thread_ts:
         # `/techspec <words>` threads start with our post of the person's words: that is discussion,
         # by the person our post names (not by the bot, nor by whoever asks for a later version).
         asker = re.search(r"<@([UW][A-Z0-9]+)>", str(raw[0].get("text", "")))
         user_id = asker.group(1) if asker else session.requested_by
-        author = names.get(user_id) or rt.users.names([user_id]).get(user_id) or user_id
+        author = names.get(user_id) or clean_name(rt.users.names([user_id]).get(user_id) or user_id)
         messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author, "user_id": user_id})
     return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id)
 
@@ -118,18 +127,23 @@ def _with_revision(session: Session, discussion: Discussion) -> Discussion:
     return discussion
 
 
-def _file_texts(rt: Runtime, raw: list[dict[str, Any]], limit: int) -> dict[str, str]:
-    """Download the small text files and snippets attached to the thread: file id -> text."""
+def _file_texts(rt: Runtime, raw: list[dict[str, Any]], limit: int) -> tuple[dict[str, str], frozenset[str]]:
+    """Download the small text files and snippets attached to the thread: (file id -> text, the ids of
+    files not downloaded because their address is not on Slack's file hosts)."""
     texts: dict[str, str] = {}
+    not_slack: set[str] = set()
     budget = limit * 8  # per thread, so a thread of pasted logs cannot make reading it slow
     for file in readable_files(raw, limit) if limit else []:
         if budget <= 0:
             break
-        text = rt.slack.file_text(str(file["url_private"]), limit)
+        if not rt.files.allowed(str(file["url_private"])):
+            not_slack.add(str(file["id"]))  # the bot token goes to Slack only
+            continue
+        text = rt.files.text(str(file["url_private"]), limit)
         if text is not None:
             texts[str(file["id"])] = text
             budget -= len(text.encode())
-    return texts
+    return texts, frozenset(not_slack)
 
 
 def _condenser(rt: Runtime, session: Session) -> Condenser:

@@ -24,6 +24,7 @@ from bot.spec.checklist import template_sections
 from bot.spec.discussion import AnswerQuote, Discussion
 from bot.spec.permalinks import build_permalink
 from bot.spec.records import Reply, SpecSummary
+from bot.spec.redaction import redact_text
 from bot.spec.render import Clarification, Quote, RenderContext, make_document_environment, render_spec
 from bot.spec.writer import WrittenSpec, write_checked_spec
 from bot.store.queue import JobKind
@@ -81,15 +82,19 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
         sections=template_sections(documents),  # check only what the (overridable) template renders
         repair_rounds=rt.settings.techspec_checklist_repair_rounds,
     )
-    markdown = render_spec(written.spec, _render_context(rt, session, discussion), documents)
+    # The model saw only redacted text; redacting what it wrote too means nothing it made up or was
+    # tricked into is posted as a credential.
+    markdown = redact_text(render_spec(written.spec, _render_context(rt, session, discussion), documents))
     summary = _summary(written, sheet)
-    comment = texts.spec_comment(
-        summary.title,
-        summary.overview,
-        {"requirements": summary.requirements, "risks": summary.risks, "open_questions": summary.open_questions},
-        summary.answered_by,
-        session.version,
-        needs_human=summary.needs_human,
+    comment = redact_text(
+        texts.spec_comment(
+            summary.title,
+            summary.overview,
+            {"requirements": summary.requirements, "risks": summary.risks, "open_questions": summary.open_questions},
+            summary.answered_by,
+            session.version,
+            needs_human=summary.needs_human,
+        )
     )
     return ComposedSpec(
         markdown=markdown,
@@ -162,8 +167,8 @@ def _quote(rt: Runtime, session: Session, quote: AnswerQuote) -> Quote:
 def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
     spec = written.spec
     return SpecSummary(
-        title=spec.title,
-        overview=spec.overview,
+        title=redact_text(spec.title),
+        overview=redact_text(spec.overview),
         requirements=len(spec.functional_requirements),
         risks=len(spec.risks),
         open_questions=len(spec.open_questions),

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from bot.flow import commands, forms, home, intake, replies
+from bot.flow import commands, forget, forms, home, intake, replies
 from bot.flow.trigger import Outcome
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
@@ -20,6 +20,7 @@ from bot.wiring import Runtime
 
 Listener = Callable[..., None]
 ON_IT = ":eyes: On it: I'll post in the thread."
+FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a moment."
 
 
 def on_mention(rt: Runtime) -> Listener:
@@ -49,6 +50,11 @@ def on_command(rt: Runtime) -> Listener:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         if commands.is_help(body.get("text", "")):
             ack(text=texts.HELP_TEXT, response_type="ephemeral")
+            return
+        if forget.is_forget(body.get("text", "")):
+            # Not queued: a job would store the very ids being deleted. Confirmed through response_url.
+            ack(text=FORGETTING, response_type="ephemeral")
+            guarded(rt, None, lambda: forget.forget_command(rt, body), respond)
             return
         ack(text=ON_IT, response_type="ephemeral")
         guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
@@ -133,6 +139,29 @@ def on_home_opened(rt: Runtime) -> Listener:
         if event.get("tab", "home") == "home":
             user_id = str(event.get("user", ""))
             guarded(rt, None, lambda: home.publish_home(rt, context.team_id or "", user_id), None)
+
+    return listener
+
+
+def on_workspace_gone(rt: Runtime) -> Listener:
+    """`app_uninstalled` or `tokens_revoked`: forget the whole workspace (INTERFACE.md: either means the
+    workspace's data goes, even when only people's tokens were revoked)."""
+
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        team_id = context.team_id or str(body.get("team_id") or "")
+        guarded(rt, None, lambda: forget.forget_workspace(rt, team_id), None)
+
+    return listener
+
+
+def on_channel_gone(rt: Runtime) -> Listener:
+    """`channel_deleted` / `group_deleted`: forget everything about that channel."""
+
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        team_id = context.team_id or str(body.get("team_id") or "")
+        channel = event.get("channel")
+        channel_id = str(channel.get("id") if isinstance(channel, dict) else channel or "")
+        guarded(rt, None, lambda: forget.forget_channel(rt, team_id, channel_id), None)
 
     return listener
 

@@ -159,21 +159,6 @@ class SlackGateway:
             )
         return names
 
-    def file_text(self, url: str, size_limit: int) -> str | None:
-        """The text of a file from its url_private (bot token), or None if too big, binary or unreadable."""
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.client.token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - url_private from Slack
-                data = response.read(size_limit + 1)
-        except (OSError, ValueError) as exc:
-            log.warning("file download failed", extra={"error_type": type(exc).__name__})
-            return None
-        if len(data) > size_limit or b"\x00" in data:
-            return None
-        text = data.decode("utf-8", errors="replace")
-        # Slack answers an expired or unauthorised url_private with its HTML login page, not an error.
-        return None if text.lstrip().lower().startswith(("<!doctype html", "<html")) else text
-
     def is_member(self, channel: str, user: str) -> bool:
         """True when user is a member of channel (paging through conversations.members)."""
         try:

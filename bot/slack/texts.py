@@ -35,7 +35,9 @@ HELP_TEXT = (
     "Open Questions.\n"
     "The spec is uploaded into the thread as `TECHNICAL_SPEC.md` and pinned.\n"
     "*Revise* it by talking on in the thread, then mentioning @techspec (or pressing *Revise*): I read only "
-    "what was said since, ask only about new gaps, upload v2, v3 … and say what changed, section by section."
+    "what was said since, ask only about new gaps, upload v2, v3 … and say what changed, section by section.\n"
+    "*Forget* a thread with `/techspec forget <link to a message>`: I delete everything I stored about it. "
+    "Secrets (keys, tokens, passwords) are redacted before anything is stored or sent to the model."
 )
 
 

@@ -99,7 +99,7 @@ def build_discussion(
     labelled = {f"M{i}": m for i, m in enumerate(human_messages(messages, questions_ts), start=1)}
     shown = said_since(labelled, since_ts)
     now = time.time() if now is None else now
-    lines, line_redactions = labelled_lines(shown, now, count, max(200, token_budget // 8), markers)
+    lines, line_secrets = labelled_lines(shown, now, count, max(200, token_budget // 8), markers)
     answers = redacted_answers(questions, sheet, names, count)
     budget = transcript_budget(token_budget, answers.tokens)
     # The verbatim tail is sized without the answers, so the clarify and write steps split the thread
@@ -110,7 +110,8 @@ def build_discussion(
         transcript=transcript,
         message_count=len(shown),
         condensed=history is not None,
-        redacted_count=line_redactions + answers.redacted,
+        # Distinct secrets: one pasted in a message and again in an answer is one secret redacted.
+        redacted_count=len(line_secrets | answers.secrets),
         message_labels={label: m.ts for label, m in labelled.items()},
         clarifications=answers.clarifications,
         general_replies=answers.general,
@@ -141,13 +142,14 @@ def labelled_lines(
     count: Callable[[str], int],
     cap: int,
     markers: TranscriptMarkers,
-) -> tuple[list[Line], int]:
-    """The transcript entries by label, each redacted and counted; one over cap tokens is clipped, saying so."""
+) -> tuple[list[Line], frozenset[str]]:
+    """The transcript entries by label, each redacted and counted (the fingerprints of the secrets found);
+    one over cap tokens is clipped, saying so."""
     lines: list[Line] = []
-    redacted = 0
+    secrets: set[str] = set()
     for label, message in messages.items():
         result = redact(markers.line(label, message, now))
-        redacted += result.count
+        secrets |= result.fingerprints
         text, tokens = result.text, count(result.text)
         if tokens > cap:
             keep = max(1, len(text) * cap // tokens - 120)
@@ -155,7 +157,7 @@ def labelled_lines(
             tokens = count(text)
         digest = hashlib.sha256(f"{message.ts}|{message.edited}|{message.model_dump_json()}".encode()).hexdigest()
         lines.append(Line(label=label, text=text, tokens=tokens, digest=digest))
-    return lines, redacted
+    return lines, frozenset(secrets)
 
 
 def fit_transcript(
@@ -190,11 +192,11 @@ def fit_transcript(
 
 @dataclass(frozen=True)
 class RedactedAnswers:
-    """The labelled answers with secrets redacted, how many were, and the tokens they take in a prompt."""
+    """The labelled answers with secrets redacted, the fingerprints of those secrets, and their tokens in a prompt."""
 
     clarifications: list[Clarification]
     general: list[Clarification]
-    redacted: int
+    secrets: frozenset[str]
     tokens: int
 
 
@@ -203,15 +205,17 @@ def redacted_answers(
 ) -> RedactedAnswers:
     """Label the answers A1..An after the questions they answer, redact them, and count their tokens."""
     clarifications, general = _label_answers(questions, sheet, names)
-    redacted = tokens = 0
+    secrets: set[str] = set()
+    tokens = 0
     for item in [*clarifications, *general]:
         if item.answer:
             result = redact(item.answer)
-            item.answer, redacted = result.text, redacted + result.count
+            item.answer = result.text
+            secrets |= result.fingerprints
         for quote in item.quotes:
-            quote.text = redact(quote.text).text  # counted once, above, in the joined answer
+            quote.text = redact(quote.text).text  # its secrets are counted once, above, in the joined answer
         tokens += count(f"{item.question} {item.recommended or ''} {item.answer or ''}") + 12
-    return RedactedAnswers(clarifications, general, redacted, tokens)
+    return RedactedAnswers(clarifications, general, frozenset(secrets), tokens)
 
 
 def _label_answers(

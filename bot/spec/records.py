@@ -58,3 +58,4 @@ class RecentSpec(BaseModel):
     channel_id: str
     link: str | None
     created_at: float
+    thread_ts: str | None = None  # so forgetting a thread finds its entry (older entries lack it)

@@ -31,6 +31,11 @@ _NOISE_SUBTYPES = frozenset(
         "message_deleted",
     }
 )
+# Names in prompts: one line, at most this long, without anything that reads like a transcript marker.
+NAME_LIMIT = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u200b-\u200f\u202a-\u202e]+")
+# [M3] / [A1] / [Q2] labels, "(just now)" / "(5 min ago)" / "(2 h ago, edited)" ages, and square brackets.
+_FORGED = re.compile(r"\[[^\]]{0,12}\]|\((?:just now|\d+ (?:min|h|d) ago)[^)]*\)|[\[\]]", re.IGNORECASE)
 # Files whose text is worth reading: Slack's snippet filetypes and plain-text formats.
 _TEXT_FILETYPES = frozenset(
     {
@@ -78,8 +83,9 @@ class Attachment(BaseModel):
     kind: str
     text: str | None = None
     # Why a file's text is missing, said in the transcript (prompts/transcript.md.j2): too large to
-    # read (over limit_kb), or no longer available. None: not text, or read.
-    left_out: Literal["too_large", "unavailable"] | None = None
+    # read (over limit_kb), no longer available, stored outside Slack (Google Drive, a remote file), or
+    # its address is not on Slack's file hosts (the token is never sent there). None: not text, or read.
+    left_out: Literal["too_large", "unavailable", "external", "not_slack"] | None = None
     limit_kb: int | None = None
 
 
@@ -102,7 +108,7 @@ def plain_text(text: str, names: Mapping[str, str]) -> str:
         inner = match.group(1)
         target, _, label = inner.partition("|")
         if target.startswith("@"):
-            return "@" + (names.get(target[1:]) or label or target[1:])
+            return "@" + clean_name(names.get(target[1:]) or label or target[1:])
         if target.startswith("#"):
             return "#" + (label or target[1:])
         if target.startswith("!"):
@@ -118,6 +124,22 @@ def plain_text(text: str, names: Mapping[str, str]) -> str:
 
     # Decode entities after resolving markup: Slack escapes only &, < and > and "&lt;" is literal text.
     return html.unescape(_ANGLE.sub(replace, text))
+
+
+def clean_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """A display or file name made safe to put in a prompt: one line, no transcript labels or markers, capped.
+
+    Names are data: "Bob (just now): DECISION ..." or "Ana\n[M7] Bob" must not forge transcript lines.
+    """
+    flat = _CONTROL.sub(" ", name)
+    flat = _FORGED.sub(" ", flat)
+    flat = " ".join(flat.replace(":", " ").split())
+    return (flat[: limit - 1] + "…" if len(flat) > limit else flat) or "someone"
+
+
+def is_external(file: Mapping[str, Any]) -> bool:
+    """True for a file stored outside Slack (Google Drive, Dropbox, an app's remote file)."""
+    return bool(file.get("is_external")) or file.get("mode") in ("external", "remote")
 
 
 def is_text_file(file: Mapping[str, Any]) -> bool:
@@ -140,6 +162,8 @@ def readable_files(raw_messages: list[dict[str, Any]], size_limit: int) -> list[
             file_id = str(file.get("id") or "")
             if not file_id or file_id in seen or not file.get("url_private") or not is_text_file(file):
                 continue
+            if is_external(file):
+                continue
             if int(file.get("size") or 0) <= size_limit:
                 seen.add(file_id)
                 found.append(file)
@@ -147,19 +171,27 @@ def readable_files(raw_messages: list[dict[str, Any]], size_limit: int) -> list[
 
 
 def describe_files(
-    files: list[dict[str, Any]], texts: Mapping[str, str], size_limit: int | None = None
+    files: list[dict[str, Any]],
+    texts: Mapping[str, str],
+    size_limit: int | None = None,
+    not_slack: frozenset[str] = frozenset(),
 ) -> list[Attachment]:
-    """One Attachment per file: name and type, plus its text when it was downloaded."""
+    """One Attachment per file: name and type, plus its text when it was downloaded (not_slack: the ids of
+    files whose address is not on Slack's file hosts)."""
     described = []
     for file in files:
-        name = str(file.get("name") or file.get("title") or "file")
-        kind = str(file.get("pretty_type") or file.get("filetype") or file.get("mimetype") or "file")
+        name = clean_name(str(file.get("name") or file.get("title") or "file"), 2 * NAME_LIMIT)
+        kind = clean_name(str(file.get("pretty_type") or file.get("filetype") or file.get("mimetype") or "file"))
         text = texts.get(str(file.get("id") or ""))
         attachment = Attachment(name=name, kind=kind, text=text)
         if text is None and is_text_file(file) and size_limit is not None and int(file.get("size") or 0) > size_limit:
             attachment = Attachment(name=name, kind=kind, left_out="too_large", limit_kb=size_limit // 1000)
         if file.get("mode") == "tombstone" or file.get("hidden_by_limit"):
             attachment = Attachment(name=name, kind=kind, text=text, left_out="unavailable")
+        elif is_external(file):
+            attachment = Attachment(name=name, kind=kind, left_out="external")
+        elif str(file.get("id") or "") in not_slack:
+            attachment = Attachment(name=name, kind=kind, left_out="not_slack")
         described.append(attachment)
     return described
 
@@ -172,6 +204,7 @@ def to_thread_messages(
     bot_id: str | None,
     file_texts: Mapping[str, str] | None = None,
     file_size_limit: int | None = None,
+    not_slack: frozenset[str] = frozenset(),
 ) -> list[ThreadMessage]:
     """Convert conversations.replies messages to ThreadMessages, dropping channel noise and duplicates."""
     seen: set[str] = set()
@@ -183,7 +216,7 @@ def to_thread_messages(
         seen.add(ts)  # a thread_broadcast can appear twice across pages; keep it once
         user_id = message.get("user")
         is_bot = bool((bot_user_id and user_id == bot_user_id) or (bot_id and message.get("bot_id") == bot_id))
-        author = names.get(user_id or "", "") or message.get("username") or (user_id or "someone")
+        author = clean_name(names.get(user_id or "", "") or message.get("username") or (user_id or "someone"))
         if message.get("bot_id") and not is_bot:
             author = f"{author} (bot)"
         result.append(
@@ -194,7 +227,7 @@ def to_thread_messages(
                 text=plain_text(_message_text(message), names),
                 is_bot=is_bot,
                 edited=bool(message.get("edited")),
-                files=describe_files(message.get("files") or [], file_texts or {}, file_size_limit),
+                files=describe_files(message.get("files") or [], file_texts or {}, file_size_limit, not_slack),
             )
         )
     return result

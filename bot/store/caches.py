@@ -16,8 +16,9 @@ RECENT_LIMIT = 10
 class NameCache:
     """Display names by user id, so a thread costs one users.info per new author."""
 
-    def __init__(self, connection: redis.Redis) -> None:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS) -> None:
         self.redis = connection
+        self.ttl = ttl_seconds
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, str]:
         """The cached names among user_ids (one MGET)."""
@@ -30,15 +31,16 @@ class NameCache:
         """Remember names (one pipeline)."""
         with self.redis.pipeline(transaction=False) as pipe:
             for user_id, name in names.items():
-                pipe.set(name_key(user_id), name, ex=NAME_TTL_SECONDS)
+                pipe.set(name_key(user_id), name, ex=self.ttl)
             pipe.execute()
 
 
 class RecentSpecs:
     """Each person's last few specs, newest last, for their App Home tab."""
 
-    def __init__(self, connection: redis.Redis) -> None:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int = RECENT_TTL_SECONDS) -> None:
         self.redis = connection
+        self.ttl = ttl_seconds
 
     def add(self, team_id: str, user_id: str, entry: RecentSpec) -> None:
         """Add an entry (idempotent: the same entry is stored once) and keep only the newest few."""
@@ -46,7 +48,7 @@ class RecentSpecs:
         with self.redis.pipeline() as pipe:
             pipe.zadd(key, {entry.model_dump_json(): entry.created_at})
             pipe.zremrangebyrank(key, 0, -RECENT_LIMIT - 1)
-            pipe.expire(key, RECENT_TTL_SECONDS)
+            pipe.expire(key, self.ttl)
             pipe.execute()
 
     def newest(self, team_id: str, user_id: str) -> list[RecentSpec]:

@@ -99,3 +99,55 @@ def session_digest(session_key_: str) -> str:
 def marker_key(kind: str, session_key_: str, *parts: object) -> str:
     """Key of a once-only marker for a session ("replaced" notices, "reminded")."""
     return ":".join([PREFIX, kind, session_digest(session_key_), *(str(p) for p in parts)])
+
+
+# -- finding a thread's, a channel's or a workspace's keys again (to forget them) -------------------------
+
+
+def family_pattern(team_id: str, channel_id: str | None = None, thread_ts: str | None = None) -> str:
+    """SCAN pattern for the per-thread records (session, replies, history, lock, attempts) of a workspace,
+    one of its channels, or one thread; the ids are glob-escaped."""
+    parts = [team_id, channel_id, thread_ts]
+    given = [_glob_escape(p) for p in parts if p is not None]
+    tail = ":".join(given) + ("" if thread_ts is not None else ":*")
+    return f"{PREFIX}:*:{tail}"
+
+
+def is_family_key(key: str) -> bool:
+    """True for a per-thread record: kind, team, channel and thread ts after the prefix."""
+    return key.startswith(f"{PREFIX}:") and key.count(":") == 4
+
+
+def session_key_of(key: str) -> str:
+    """The session key a per-thread record belongs to (its kind swapped back to `session`)."""
+    _, kind, rest = key.split(":", 2)
+    return f"{PREFIX}:session:{rest}"
+
+
+def trigger_pattern(channel_id: str) -> str:
+    """SCAN pattern for the trigger marks of one channel."""
+    return f"{PREFIX}:trigger:{_glob_escape(channel_id)}:*"
+
+
+def marker_pattern(session_key_: str) -> str:
+    """SCAN pattern for the once-only markers of one session, whatever their kind."""
+    return f"{PREFIX}:*:{session_digest(session_key_)}*"
+
+
+def job_digest(session_key_: str) -> str:
+    """The part of a session's job ids that names the session (bot.store.queue.job_id builds them)."""
+    return session_digest(session_key_)
+
+
+def recent_pattern(team_id: str) -> str:
+    """SCAN pattern for every person's recent specs in a workspace."""
+    return f"{PREFIX}:recent:{_glob_escape(team_id)}:*"
+
+
+def name_pattern() -> str:
+    """SCAN pattern for every cached display name (one bot token serves one workspace: all are its)."""
+    return f"{PREFIX}:user:*"
+
+
+def _glob_escape(value: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in value)

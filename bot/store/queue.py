@@ -56,11 +56,15 @@ class JobQueue:
         on_failure: FailureCallback,
         job_timeout: int,
         retry_intervals: list[int],
+        result_ttl: int = 300,
+        failure_ttl: int = 7 * 24 * 3600,
     ) -> None:
         self.queue = Queue(name, connection=connection, default_timeout=job_timeout)
         self.jobs = jobs
         self.on_failure = on_failure
         self.retry_intervals = retry_intervals
+        self.result_ttl = result_ttl
+        self.failure_ttl = failure_ttl
 
     def enqueue(self, kind: JobKind, *args: Any, job_id: str, delay_seconds: float = 0) -> bool:
         """Enqueue the job of this kind with args, once under job_id; False when already queued or running."""
@@ -71,8 +75,8 @@ class JobQueue:
             # which for commands include people's text and the response_url. The id says enough.
             "description": f"{kind.value} {job_id}",
             "unique": True,
-            "result_ttl": 300,
-            "failure_ttl": 7 * 24 * 3600,
+            "result_ttl": self.result_ttl,
+            "failure_ttl": self.failure_ttl,
             "retry": Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
             # When RQ gives up on a job (its workers kept dying), the thread still hears about it.
             "on_failure": Callback(self.on_failure),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from bot.spec.attribution import Attribution
 from bot.spec.records import Question, Reply, SpecSummary
+from bot.spec.redaction import redact_text
 from bot.spec.schemas import UiPhrases
 from bot.store.keys import (
     HISTORY_GRACE_SECONDS,
@@ -122,9 +123,12 @@ class TransitionRefused(Exception):
 class SessionStore:
     """Reads and writes sessions and their replies; every write refreshes the TTL."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int) -> None:
+    def __init__(
+        self, connection: redis.Redis, ttl_seconds: int, history_grace_seconds: int = HISTORY_GRACE_SECONDS
+    ) -> None:
         self.redis = connection
         self.ttl = ttl_seconds
+        self.history_ttl = ttl_seconds + history_grace_seconds
 
     def get(self, key: str) -> Session | None:
         """Return the session at key, or None when there is none (or it expired)."""
@@ -135,7 +139,7 @@ class SessionStore:
         """Store a new session unless one exists; True when this call created it."""
         created = bool(self.redis.set(session.key, session.model_dump_json(), nx=True, ex=self.ttl))
         if created:
-            self.redis.set(history_key(session.key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+            self.redis.set(history_key(session.key), session.phase.value, ex=self.history_ttl)
         return created
 
     def lookup(self, key: str) -> tuple[Session | None, Phase | None]:
@@ -174,8 +178,11 @@ class SessionStore:
                     session.updated_at = time.time()
                     pipe.multi()
                     pipe.set(key, session.model_dump_json(), ex=self.ttl)
-                    pipe.expire(replies_key(key), self.ttl)
-                    pipe.set(history_key(key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+                    if session.phase in (Phase.DONE, Phase.CANCELLED):
+                        pipe.delete(replies_key(key))  # the answers are in the spec (or not wanted): keep less
+                    else:
+                        pipe.expire(replies_key(key), self.ttl)
+                    pipe.set(history_key(key), session.phase.value, ex=self.history_ttl)
                     pipe.execute()
                     return session
                 except redis.WatchError:
@@ -185,9 +192,10 @@ class SessionStore:
         """Apply change whatever the phase (for bookkeeping such as a status message's ts)."""
         return self.transition(key, list(Phase), change)
 
-    def claim_trigger(self, channel_id: str, message_ts: str) -> bool:
-        """True the first time a triggering message is seen; False for its duplicates."""
-        return bool(self.redis.set(trigger_key(channel_id, message_ts), "1", nx=True, ex=self.ttl))
+    def claim_trigger(self, channel_id: str, message_ts: str, thread_key: str = "1") -> bool:
+        """True the first time a triggering message is seen; False for its duplicates. The mark's value names
+        the thread's session, so forgetting the thread finds it."""
+        return bool(self.redis.set(trigger_key(channel_id, message_ts), thread_key, nx=True, ex=self.ttl))
 
     def release_trigger(self, channel_id: str, message_ts: str) -> None:
         """Forget a trigger so a retry of it is handled (used when handling it failed before any effect)."""
@@ -203,10 +211,12 @@ class SessionStore:
         return int(count)
 
     def record_reply(self, key: str, reply: Reply) -> None:
-        """Store (or replace, for an edit) a reply against the session."""
+        """Store (or replace, for an edit) a reply against the session, its secrets redacted first."""
         rkey = replies_key(key)
+        answers = {n: redact_text(text) for n, text in reply.answers.items()} if reply.answers else reply.answers
+        stored = reply.model_copy(update={"text": redact_text(reply.text), "answers": answers})
         with self.redis.pipeline() as pipe:
-            pipe.hset(rkey, reply.ts, reply.model_dump_json())
+            pipe.hset(rkey, reply.ts, stored.model_dump_json())
             pipe.expire(rkey, self.ttl)
             pipe.execute()
 

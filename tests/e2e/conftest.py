@@ -72,6 +72,8 @@ def bot_env(slack_url: str, model_url: str, redis_url: str, port: int) -> dict[s
         "TECHSPEC_JOB_RETRY_INTERVALS": "[0, 1]",
         "OPENAI_MAX_RETRIES": "1",
         "OPENAI_TIMEOUT_SECONDS": "20",
+        # The emulator serves url_private downloads itself: it is the only "Slack file host" here.
+        "TECHSPEC_SLACK_FILE_HOSTS": slack_url.split("/api/", 1)[0],
     }
 
 

@@ -117,7 +117,8 @@ def test_bot_not_in_channel_tells_how_to_fix(fresh: Stack) -> None:
     channel = stack.new_channel(members=("UANA", "UBOB"))
     root = design_thread(stack, channel)
     stack.slack.send_message_shortcut("UANA", channel, root)
-    wait_until(lambda: stack.slack.responses, 10, message=f"response\n{stack.logs()}")
+    # Wait for this answer, not any: an earlier test's "already under way" is in the same list.
+    wait_until(lambda: "/invite" in json.dumps(stack.slack.responses), 10, message=f"response\n{stack.logs()}")
     said = json.dumps([payload for _, payload in stack.slack.responses])
     assert "/invite @techspec" in said
     assert session_of(stack, channel, root) is None  # nothing half-started; a retry after inviting works

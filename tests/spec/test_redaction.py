@@ -33,10 +33,10 @@ TRUE_POSITIVES = [
     ("openai key", f"OPENAI_API_KEY is {OPENAI}", "openai_key", OPENAI),
     ("aws access key id", f"aws id {AWS_ID} in prod", "aws_access_key", AWS_ID),
     ("aws secret key", f"aws_secret_access_key = {AWS_SECRET}", "aws_secret_key", AWS_SECRET),
-    ("github token", f"clone with {GITHUB}", "github_token", GITHUB),
-    ("github fine-grained token", f"token {GITHUB_FINE}", "github_token", GITHUB_FINE),
+    ("github token", f"clone with {GITHUB}", "git_token", GITHUB),
+    ("github fine-grained token", f"token {GITHUB_FINE}", "git_token", GITHUB_FINE),
     ("jwt", f"Cookie: session={JWT}", "jwt", JWT),
-    ("bearer token", "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123", "bearer_token", "abcdefghijklmnopqrst"),
+    ("bearer token", "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123", "http_auth", "abcdefghijklmnopqrst"),
     ("private key block", f"key:\n{PRIVATE_KEY}\nthanks", "private_key", "MIIEowIBAAKCAQEA7"),
     ("password assignment", "db password=Hunter2Hunter2! please", "password", "Hunter2Hunter2!"),
     ("quoted api key", 'config: {"api_key": "q8Zr2LmPx7Wv"}', "password", "q8Zr2LmPx7Wv"),
@@ -89,3 +89,15 @@ def test_logs_are_redacted() -> None:
     line = JsonFormatter().format(record)
     assert SLACK_BOT not in line and OPENAI not in line
     assert json.loads(line)["event"] == "calling with [REDACTED:slack_token]"
+
+
+def test_log_lines_never_carry_a_planted_secret() -> None:
+    from tests.spec.secret_corpus import PLANTED
+
+    formatter = JsonFormatter()
+    for _, text, secrets in PLANTED:
+        record = logging.LogRecord("bot.x", logging.WARNING, "p", 1, "failed on %s", (text,), None)
+        record.detail = {"text": text, "parts": [text, {"nested": text}]}
+        line = formatter.format(record)
+        json.loads(line)  # still one JSON object
+        assert not [s for s in secrets if s in line or json.dumps(s)[1:-1] in line], text[:60]

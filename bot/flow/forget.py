@@ -1,0 +1,97 @@
+"""Forgetting: `/techspec forget <link>` for one thread, and Slack's lifecycle events for a workspace or channel.
+
+These run in the web process right after the ack, not as queued jobs: a job would itself store the
+thread's ids (its arguments and result) in Redis, the very thing being deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import TechspecError, ThreadUnavailableError
+from bot.flow.trigger import Outcome
+from bot.slack.gateway import as_access_error
+from bot.spec.permalinks import parse_permalink
+from bot.store.forget import Forgetter, Scope
+from bot.wiring import Runtime
+
+log = logging.getLogger(__name__)
+# How long a forget waits for a step of that thread that was running to stop, to delete what it wrote.
+SETTLE_SECONDS = 30.0
+FORGET_USAGE = (
+    "To make me forget a thread, run `/techspec forget <link to a message of the thread>` "
+    "(copy the link from the message's ⋮ menu). I'll delete everything I stored about it."
+)
+FORGET_REFUSED = (
+    "You're not a member of that channel, so I won't touch what I stored about that thread. "
+    "Someone who can read the channel can run `/techspec forget <link>`."
+)
+FORGOTTEN = (
+    ":wastebasket: Done: I've deleted everything I stored about that thread ({records}): its session, "
+    "recorded answers, history, queued and finished jobs and caches. The messages in the thread, my "
+    "questions and the spec included, are Slack's: delete them there if they should go too."
+)
+
+
+def is_forget(text: str) -> bool:
+    """True for `/techspec forget …`."""
+    words = text.strip().split(maxsplit=1)
+    return bool(words) and words[0].lower() == "forget"
+
+
+def forget_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
+    """`/techspec forget <link>`: check the person can read that channel, delete the thread's records, confirm
+    privately (through the command's response_url)."""
+    response_url = str(body.get("response_url") or "")
+    try:
+        text = _forget_thread(rt, body)
+    except TechspecError as exc:
+        text = exc.user_message
+    except SlackApiError as exc:
+        text = as_access_error(exc).user_message
+    rt.slack.respond(response_url, text)
+    return "started" if text.startswith(":wastebasket:") else "ignored"
+
+
+def _forget_thread(rt: Runtime, body: dict[str, Any]) -> str:
+    link = parse_permalink(str(body.get("text") or "").strip()[len("forget") :].strip())
+    if link is None:
+        return FORGET_USAGE
+    if not rt.slack.is_member(link.channel_id, str(body.get("user_id") or "")):
+        return FORGET_REFUSED
+    thread_ts = link.thread_ts or _root(rt, link.channel_id, link.ts)
+    scope = Scope(str(body.get("team_id") or ""), link.channel_id, thread_ts)
+    result = Forgetter(rt.redis).forget_settled(scope, SETTLE_SECONDS)
+    if link.ts != thread_ts:  # a link to a reply of a thread whose root was deleted: forget under that ts too
+        result.keys += Forgetter(rt.redis).forget(Scope(scope.team_id, link.channel_id, link.ts)).keys
+    records = f"{result.keys + result.jobs} record{'s' if result.keys + result.jobs != 1 else ''}"
+    return FORGOTTEN.format(records=records)
+
+
+def _root(rt: Runtime, channel_id: str, ts: str) -> str:
+    """The root of the thread holding ts; ts itself when Slack no longer has the message."""
+    try:
+        return rt.slack.thread_root(channel_id, ts)
+    except ThreadUnavailableError:
+        return ts
+
+
+def forget_workspace(rt: Runtime, team_id: str) -> Outcome:
+    """`app_uninstalled` / `tokens_revoked`: delete everything stored about the workspace."""
+    if not team_id:
+        return "ignored"
+    result = Forgetter(rt.redis).forget_settled(Scope(team_id), SETTLE_SECONDS)
+    log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
+    return "started"
+
+
+def forget_channel(rt: Runtime, team_id: str, channel_id: str) -> Outcome:
+    """`channel_deleted` / `group_deleted`: delete everything stored about the channel."""
+    if not team_id or not channel_id:
+        return "ignored"
+    result = Forgetter(rt.redis).forget_settled(Scope(team_id, channel_id), SETTLE_SECONDS)
+    log.info("channel forgotten", extra={"keys": result.keys, "jobs": result.jobs})
+    return "started"

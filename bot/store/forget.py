@@ -1,0 +1,191 @@
+"""Forgetting: delete everything stored about a thread, a channel or a workspace.
+
+Every key format is in bot.store.keys; the ids are segments of the keys, so SCAN by pattern finds a
+thread's, channel's or workspace's records without an index to keep in step. Two kinds of record name
+a thread only in their value (a trigger mark, an App Home entry) and are matched by value; RQ jobs carry
+session keys or the command's link in their arguments, and are deleted with their results.
+Each SCAN is bounded (COUNT per round trip) and every deletion is idempotent, so a second run is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import cast
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.results import Result
+
+from bot.spec.records import RecentSpec
+from bot.store.keys import (
+    PREFIX,
+    is_family_key,
+    marker_pattern,
+    name_pattern,
+    recent_pattern,
+    session_key,
+    session_key_of,
+    trigger_pattern,
+)
+
+log = logging.getLogger(__name__)
+SCAN_COUNT = 500
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to forget: a workspace, one of its channels, or one thread."""
+
+    team_id: str
+    channel_id: str | None = None
+    thread_ts: str | None = None
+
+    def names_key(self, key: str) -> bool:
+        """True when a key's segments name this scope (team; team and channel; team, channel and thread)."""
+        parts = key.split(":")
+        if self.thread_ts is not None:
+            return any(parts[i : i + 2] == [self.channel_id, self.thread_ts] for i in range(len(parts) - 1))
+        return (self.channel_id or self.team_id) in parts
+
+    def names_job(self, text: str) -> bool:
+        """True when a job's arguments (as text) are about this scope (ids matched whole: C1 is not C10)."""
+        if self.thread_ts is not None:
+            on_thread = _mentions(text, self.thread_ts) or _mentions(text, "p" + self.thread_ts.replace(".", ""))
+            return session_key(self.team_id, self.channel_id or "", self.thread_ts) in text or (
+                _mentions(text, self.channel_id or "") and on_thread
+            )
+        return _mentions(text, self.channel_id or self.team_id)
+
+
+@dataclass
+class Forgotten:
+    """What a forget deleted, and the jobs that were running (deleted again once they stop)."""
+
+    keys: int = 0
+    jobs: int = 0
+    running: list[str] = field(default_factory=list)
+
+
+class Forgetter:
+    """Deletes the bot's records about a scope from Redis: its own keys, and the queue's jobs."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+
+    def forget(self, scope: Scope) -> Forgotten:
+        """Delete every record about scope; returns counts (never the ids themselves)."""
+        keys = set(self._scan(f"{PREFIX}:*{scope.channel_id or scope.team_id}*", scope.names_key))
+        sessions = {session_key_of(k) for k in keys if is_family_key(k)}
+        if scope.thread_ts is not None:
+            sessions.add(session_key(scope.team_id, scope.channel_id or "", scope.thread_ts))
+        for key in sessions:
+            keys.update(self._scan(marker_pattern(key)))
+        keys.update(self._triggers(scope, sessions))
+        if scope.channel_id is None:
+            keys.update(self._scan(name_pattern()))  # one bot token, one workspace: every cached name is its
+        else:
+            self._forget_recent(scope)
+        deleted = sum(int(cast(int, self.redis.delete(*batch))) for batch in _batches(sorted(keys)))
+        jobs, running = self._forget_jobs(scope)
+        log.info("forgot", extra={"keys": deleted, "jobs": jobs, "running": len(running)})
+        return Forgotten(keys=deleted, jobs=jobs, running=running)
+
+    def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
+        """Forget, then wait (bounded) for jobs that were running to stop, and forget again what they wrote."""
+        result = self.forget(scope)
+        deadline = time.monotonic() + wait_seconds
+        while result.running and time.monotonic() < deadline:
+            time.sleep(0.5)
+            if any(self._is_running(job_id) for job_id in result.running):
+                continue
+            again = self.forget(scope)
+            result = Forgotten(result.keys + again.keys, result.jobs + again.jobs, again.running)
+        return result
+
+    def _scan(self, pattern: str, keep: Callable[[str], bool] | None = None) -> list[str]:
+        found = []
+        for raw in self.redis.scan_iter(match=pattern, count=SCAN_COUNT):
+            key = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if keep is None or keep(key):
+                found.append(key)
+        return found
+
+    def _triggers(self, scope: Scope, sessions: set[str]) -> list[str]:
+        """Trigger marks: a channel's all; a thread's those whose value is its session (or on its root)."""
+        if scope.channel_id is None:
+            channels = {key.split(":")[3] for key in sessions}
+            found = [k for channel in channels for k in self._scan(trigger_pattern(channel))]
+            return found + self._by_value(self._scan(f"{PREFIX}:trigger:*"), lambda v: f":{scope.team_id}:" in v)
+        marks = self._scan(trigger_pattern(scope.channel_id))
+        if scope.thread_ts is None:
+            return marks
+        on_root = [k for k in marks if k.endswith(f":{scope.thread_ts}")]
+        return on_root + self._by_value(marks, lambda value: value in sessions)
+
+    def _by_value(self, keys: list[str], match: Callable[[str], bool]) -> list[str]:
+        if not keys:
+            return []
+        values = cast(list[bytes | None], self.redis.mget(keys))
+        return [k for k, v in zip(keys, values, strict=True) if v is not None and match(v.decode(errors="replace"))]
+
+    def _forget_recent(self, scope: Scope) -> None:
+        """Remove the scope's entries from everyone's App Home list (the rest of each list stays)."""
+        for key in self._scan(recent_pattern(scope.team_id)):
+            for member in cast(list[bytes], self.redis.zrange(key, 0, -1)):
+                entry = RecentSpec.model_validate_json(member)
+                if entry.channel_id == scope.channel_id and (
+                    scope.thread_ts is None or scope.thread_ts in (entry.thread_ts, None)
+                ):
+                    self.redis.zrem(key, member)
+
+    def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
+        """Delete the queue's jobs about scope (queued, scheduled, finished, failed) and their results."""
+        ids = [key.removeprefix("rq:job:") for key in self._scan("rq:job:*") if key.count(":") == 2]
+        deleted, running = 0, []
+        for job in Job.fetch_many(ids, connection=self.redis):
+            if job is None or not scope.names_job(_job_text(job)):
+                continue
+            if job.get_status(refresh=False) == JobStatus.STARTED:
+                running.append(job.id)
+            try:
+                job.delete(remove_from_queue=True)
+            except NoSuchJobError:
+                continue
+            self.redis.delete(Result.get_key(job.id), f"rq:executions:{job.id}")
+            deleted += 1
+        return deleted, running
+
+    def _is_running(self, job_id: str) -> bool:
+        try:
+            return Job.fetch(job_id, connection=self.redis).get_status() == JobStatus.STARTED
+        except NoSuchJobError:
+            return False
+
+
+def _mentions(text: str, token: str) -> bool:
+    """True when token appears in text as a whole id (not inside a longer id or number)."""
+    return bool(token) and re.search(rf"(?<![A-Za-z0-9.]){re.escape(token)}(?![A-Za-z0-9])", text) is not None
+
+
+def _job_text(job: Job) -> str:
+    """A job's arguments as text (what ids they name); a job whose arguments cannot be read names nothing."""
+    try:
+        return repr(job.args) + repr(job.kwargs)
+    except Exception:  # noqa: BLE001 - an unreadable old job: leave it to its TTL
+        return ""
+
+
+def _batches(keys: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,91 @@
+"""Forgetting against a real redis-server: exactly the scope's records go (keys, values, RQ jobs), the rest stay."""
+
+from __future__ import annotations
+
+import redis
+
+from bot.spec.records import RecentSpec, Reply
+from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
+from bot.store.forget import Forgetter, Scope
+from bot.store.keys import session_key
+from bot.store.queue import JobKind, JobQueue, job_id
+from bot.store.sessions import Session, SessionStore
+from tests.support.redis_dump import where_found
+
+THREADS = [("T1", "C1", "1.1"), ("T1", "C1", "2.2"), ("T1", "C*2", "3.3"), ("T2", "C9", "4.4")]
+
+
+def seed(connection: redis.Redis) -> None:
+    """Every kind of record, for four threads (one channel id with a glob character in it)."""
+    store = SessionStore(connection, 3600)
+    queue = JobQueue(
+        connection, "techspec", jobs=dict.fromkeys(JobKind, print), on_failure=None, job_timeout=60, retry_intervals=[1]
+    )
+    recent = RecentSpecs(connection)
+    for team, channel, ts in THREADS:
+        key = session_key(team, channel, ts)
+        store.create(Session(team_id=team, channel_id=channel, thread_ts=ts, requested_by="U1", trigger_ts=ts))
+        store.record_reply(key, Reply(ts=ts + "1", user_id="U2", text=f"answer in {channel}/{ts}"))
+        store.claim_trigger(channel, f"{ts}9", key)
+        store.next_attempt(key)
+        OnceMarkers(connection).first("reminded", key, 1, ttl_seconds=60)
+        recent.add(
+            team,
+            "U1",
+            RecentSpec(
+                title=f"spec {channel}/{ts}",
+                version=1,
+                channel_id=channel,
+                thread_ts=ts,
+                link=None,
+                created_at=float(ts),
+            ),
+        )
+        queue.enqueue(JobKind.READ, key, job_id=job_id(JobKind.READ, key, 1))
+        queue.enqueue(JobKind.REMIND, key, 1, job_id=job_id(JobKind.REMIND, key, 1), delay_seconds=3600)
+    queue.enqueue(
+        JobKind.COMMAND,
+        {"team_id": "T1", "channel_id": "C1", "text": "https://a.slack.com/archives/C1/p11"},
+        job_id="command-x",
+    )
+    NameCache(connection).put_many({"U1": "Ana"})
+
+
+def traces(team: str, channel: str, ts: str) -> list[str]:
+    return [f"{channel}:{ts}", f"{channel}/{ts}", session_key(team, channel, ts)]
+
+
+def test_forget_a_thread_only(redis_conn: redis.Redis) -> None:
+    seed(redis_conn)
+    Forgetter(redis_conn).forget(Scope("T1", "C1", "1.1"))
+    assert where_found(redis_conn, traces("T1", "C1", "1.1") + ["C1/p11"]) == []
+    for other in THREADS[1:]:
+        assert where_found(redis_conn, traces(*other)) != [], other
+
+
+def test_forget_a_channel_only(redis_conn: redis.Redis) -> None:
+    seed(redis_conn)
+    Forgetter(redis_conn).forget(Scope("T1", "C*2"))
+    assert where_found(redis_conn, ["C*2"]) == []
+    for other in (THREADS[0], THREADS[1], THREADS[3]):
+        assert where_found(redis_conn, traces(*other)) != [], other
+
+
+def test_forget_a_workspace_only(redis_conn: redis.Redis) -> None:
+    seed(redis_conn)
+    result = Forgetter(redis_conn).forget(Scope("T1"))
+    assert result.keys > 0 and result.jobs == 7  # two per thread of T1, and the command naming C1
+    assert where_found(redis_conn, [":T1:", "C1", "C*2", "techspec:user:"]) == []  # (timestamps hold "T1")
+    assert where_found(redis_conn, traces(*THREADS[3])) != []
+    again = Forgetter(redis_conn).forget(Scope("T1"))
+    assert (again.keys, again.jobs) == (0, 0)  # idempotent
+
+
+def test_ids_are_matched_whole() -> None:
+    scope = Scope("T1", "C1")
+    assert scope.names_job("{'channel_id': 'C1', 'text': 'x'}")
+    assert not scope.names_job("{'channel_id': 'C10', 'text': 'x'}")
+    thread = Scope("T1", "C1", "1700000000.000100")
+    assert thread.names_job("https://a.slack.com/archives/C1/p1700000000000100")
+    assert not thread.names_job("https://a.slack.com/archives/C1/p17000000000001001")
+    assert not scope.names_key("techspec:session:T1:C10:1.1") and scope.names_key("techspec:session:T1:C1:1.1")
