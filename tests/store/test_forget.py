@@ -19,7 +19,12 @@ def seed(connection: redis.Redis) -> None:
     """Every kind of record, for four threads (one channel id with a glob character in it)."""
     store = SessionStore(connection, 3600)
     queue = JobQueue(
-        connection, "techspec", jobs=dict.fromkeys(JobKind, print), on_failure=None, job_timeout=60, retry_intervals=[1]
+        connection,
+        "techspec",
+        jobs=dict.fromkeys(JobKind, print),
+        on_failure=print,
+        job_timeout=60,
+        retry_intervals=[1],
     )
     recent = RecentSpecs(connection)
     for team, channel, ts in THREADS:
