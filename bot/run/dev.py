@@ -18,6 +18,7 @@ from rq.scheduler import RQScheduler
 from bot.config import Settings
 from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
+from bot.run.queues import worker_queues
 from bot.run.web import create_wsgi_app
 from bot.run.worker import build_worker
 from bot.wiring import build_runtime, connect_redis, set_runtime
@@ -73,7 +74,7 @@ def start_scheduler_thread(settings: Settings, connection: redis.Redis) -> None:
 
     RQ's own scheduler runs in a forked process, which cannot share an in-process embedded store.
     """
-    scheduler = RQScheduler([settings.techspec_queue_prefix], connection=connection)
+    scheduler = RQScheduler([q.name for q in worker_queues(settings, connection)], connection=connection)
 
     def loop() -> None:
         while True:

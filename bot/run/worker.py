@@ -7,19 +7,24 @@ import time
 from typing import Any
 
 import redis
-from rq import Queue, SimpleWorker, Worker
+from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.worker import BaseWorker
 
 from bot.config import Settings
 from bot.flow.jobs import JOBS
+from bot.run.queues import RoundRobin, worker_queues
 from bot.run.warmup import warm_worker
 from bot.wiring import build_runtime, connect_redis, set_runtime
 
 log = logging.getLogger(__name__)
 
 
-class TechspecWorker(Worker):
+class FairSimpleWorker(RoundRobin, SimpleWorker):
+    """RQ's in-process worker reading the shard queues round-robin (the one-process development mode)."""
+
+
+class TechspecWorker(RoundRobin, Worker):
     """RQ's forking worker with a configurable heartbeat grace.
 
     RQ adds a fixed 60 s to every heartbeat, so a SIGKILLed worker's job is only re-queued a minute
@@ -34,8 +39,8 @@ class TechspecWorker(Worker):
 
 
 def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False) -> BaseWorker:
-    """A worker on the bot's queue; `simple` runs jobs in-process (the one-process development mode)."""
-    queue = Queue(settings.techspec_queue_prefix, connection=connection)
+    """A worker on the bot's queues, round-robin; `simple` runs jobs in-process (one-process development)."""
+    queues = worker_queues(settings, connection)
     maintenance = settings.techspec_worker_maintenance_interval
     options: dict[str, Any] = {
         "connection": connection,
@@ -46,9 +51,9 @@ def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = 
         "worker_ttl": maintenance + 15,
     }
     if simple:
-        return SimpleWorker([queue], **options)
+        return FairSimpleWorker(queues, **options)
     TechspecWorker.heartbeat_grace = settings.techspec_worker_heartbeat_grace
-    return TechspecWorker([queue], **options)
+    return TechspecWorker(queues, **options)
 
 
 def run_worker(settings: Settings) -> int:
