@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +50,8 @@ class ModelClient:
         self.model = model
         self.structured_mode = structured_mode
         self.usage: list[Usage] = []
+        # Told of every call's usage as it happens (the worker counts it against a workspace's budget).
+        self.on_usage: Callable[[Usage], None] | None = None
 
     def schema_text(self, schema: type[BaseModel]) -> str | None:
         """The schema to embed in the prompt when the endpoint cannot enforce it (json_object mode)."""
@@ -116,13 +118,14 @@ class ModelClient:
         if usage is None:
             return
         details = getattr(usage, "prompt_tokens_details", None)
-        self.usage.append(
-            Usage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
-            )
+        used = Usage(
+            prompt_tokens=usage.prompt_tokens or 0,
+            completion_tokens=usage.completion_tokens or 0,
+            cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
         )
+        self.usage.append(used)
+        if self.on_usage is not None:
+            self.on_usage(used)
 
 
 def _describe_validation(exc: ValidationError) -> str:
