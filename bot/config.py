@@ -12,6 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
 
 Mode = Literal["web", "worker", "run"]
+PRICE_FIELDS = frozenset({"input", "cached_input", "output"})
 
 
 class Settings(BaseSettings):
@@ -61,6 +62,23 @@ class Settings(BaseSettings):
     techspec_log_level: str = "INFO"
     techspec_queue_prefix: str = "techspec"
 
+    # Fair use (README, *Limits*): what one person, channel or workspace may start, and the spend budget.
+    techspec_max_active_per_user: int = Field(default=3, ge=1, le=1000)
+    techspec_max_active_per_channel: int = Field(default=10, ge=1, le=10_000)
+    techspec_max_active_per_workspace: int = Field(default=100, ge=1, le=100_000)
+    techspec_max_starts_per_user_hour: int = Field(default=10, ge=1, le=10_000)
+    techspec_max_queue_depth: int = Field(default=100, ge=1, le=1_000_000)
+    techspec_queue_shards: int = Field(default=16, ge=1, le=256)
+    techspec_thread_max_messages: int = Field(default=5000, ge=10, le=100_000)
+    techspec_thread_max_chars: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    # 0 turns a budget off; with both set, whichever is reached first counts.
+    techspec_monthly_budget_usd: float = Field(default=200.0, ge=0)
+    techspec_monthly_budget_tokens: int = Field(default=0, ge=0)
+    techspec_budget_warn_percent: float = Field(default=80.0, gt=0, lt=100)
+    # Per-model prices in USD per million tokens, over the bundled table (bot/llm/prices.py), JSON:
+    # {"my-model": {"input": 1.0, "cached_input": 0.25, "output": 4.0}}.
+    techspec_model_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
@@ -88,6 +106,17 @@ class Settings(BaseSettings):
     def _api_url_slash(cls, value: str) -> str:
         # slack_sdk joins method names onto base_url verbatim, so it must end with a slash.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("techspec_model_prices")
+    @classmethod
+    def _price_rows(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        # A typo here would silently price a model at zero and let its spend run past the budget.
+        for model, row in value.items():
+            if set(row) - PRICE_FIELDS or not {"input", "output"} <= set(row):
+                raise ValueError(f"{model}: give input, output (and optionally cached_input), USD per 1M tokens")
+            if any(price < 0 for price in row.values()):
+                raise ValueError(f"{model}: prices cannot be negative")
+        return value
 
     def prompt_token_budget(self) -> int:
         """The prompt budget for the configured model (its override, else TECHSPEC_PROMPT_TOKEN_BUDGET)."""

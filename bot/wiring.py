@@ -8,19 +8,23 @@ by each process's entry point before any job runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
 
 from bot.config import Settings
-from bot.llm.client import ModelClient
+from bot.llm.client import ModelClient, Usage
 from bot.llm.port import PromptedModel
+from bot.llm.prices import PriceTable
 from bot.llm.prompts import PromptLibrary
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.people import UserDirectory
-from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
+from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
+from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
+from bot.store.usage import UsageLedger
 
 
 @dataclass
@@ -36,6 +40,12 @@ class Runtime:
     prompts: PromptLibrary
     recent: RecentSpecs
     markers: OnceMarkers
+    admission: Admission
+    usage: UsageLedger
+    prices: PriceTable
+    admins: AdminFlags
+    # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
+    meter: Callable[[Usage], None] | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
 
@@ -53,7 +63,12 @@ class Runtime:
                 structured_mode=s.structured_mode,
             )
             self._model_pid = os.getpid()
+            self._model.on_usage = self._count_usage
         return self._model
+
+    def _count_usage(self, usage: Usage) -> None:
+        if self.meter is not None:
+            self.meter(usage)
 
     @property
     def llm(self) -> PromptedModel:
@@ -92,10 +107,25 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
             on_failure=jobs.on_failure,
             job_timeout=settings.techspec_job_timeout_seconds,
             retry_intervals=settings.techspec_job_retry_intervals,
+            shards=settings.techspec_queue_shards,
         ),
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
         recent=RecentSpecs(connection),
         markers=OnceMarkers(connection),
+        admission=Admission(connection, limits_from(settings)),
+        usage=UsageLedger(connection),
+        prices=PriceTable(settings.techspec_model_prices),
+        admins=AdminFlags(connection),
+    )
+
+
+def limits_from(settings: Settings) -> Limits:
+    """The admission limits the settings give."""
+    return Limits(
+        per_user=settings.techspec_max_active_per_user,
+        per_channel=settings.techspec_max_active_per_channel,
+        per_team=settings.techspec_max_active_per_workspace,
+        per_user_hour=settings.techspec_max_starts_per_user_hour,
     )
 
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError
+from bot.flow.admission import admit_command
 from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import looks_like_link, parse_permalink
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.wiring import Runtime
 
 NOT_A_MEMBER = (
@@ -37,8 +39,17 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
-    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id("command", str(body.get("trigger_id"))))
+    tenant = tenant_of(str(body.get("team_id")), str(body.get("user_id")))
+    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id("command", str(body.get("trigger_id"))), tenant=tenant)
     return "started"
+
+
+def refusal(rt: Runtime, body: dict[str, Any]) -> str | None:
+    """Why this command cannot start anything now (a full queue, a spent budget), said at once; else None."""
+    try:
+        return admit_command(rt, str(body.get("team_id")), str(body.get("user_id")))
+    except redis.RedisError:
+        return None  # queueing will fail too, and the guard says so in plain words
 
 
 def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from bot.flow.intake import request_write
 from bot.flow.status import set_status
 from bot.slack import texts
 from bot.spec.answers import match_answers
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import Phase
 from bot.wiring import Runtime
 
@@ -28,6 +28,7 @@ def refresh_answers(rt: Runtime, key: str) -> None:
             key,
             job_id=job_id("auto", key, session.version, rt.store.next_attempt(key)),
             delay_seconds=rt.settings.techspec_auto_write_delay_seconds,
+            tenant=tenant_of(session.team_id, session.requested_by),
         )
 
 

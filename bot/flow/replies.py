@@ -9,7 +9,7 @@ from bot.flow.trigger import DeletedReply, Outcome, ThreadReply
 from bot.slack import texts
 from bot.spec.records import Reply
 from bot.store.keys import parse_session_key
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import ACTIVE_PHASES, Phase
 from bot.wiring import Runtime
 
@@ -33,7 +33,7 @@ def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
     if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
         return "ignored"  # part of the discussion, not an answer (an edit of an older message)
     rt.store.record_reply(key, reply)
-    _enqueue_recount(rt, key, reply.ts)
+    _enqueue_recount(rt, key, reply.ts, tenant_of(session.team_id, session.requested_by))
     return "started"
 
 
@@ -53,10 +53,10 @@ def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
     if session is None or session.phase not in ACTIVE_PHASES:
         return "ignored"
     if rt.store.remove_reply(key, ts):
-        _enqueue_recount(rt, key, ts)
+        _enqueue_recount(rt, key, ts, tenant_of(session.team_id, session.requested_by))
     return "started"
 
 
-def _enqueue_recount(rt: Runtime, key: str, ts: str) -> None:
+def _enqueue_recount(rt: Runtime, key: str, ts: str, tenant: str) -> None:
     # A fresh id per reply: recounts are cheap and each must see the replies as they are now.
-    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id("recount", key, ts, uuid.uuid4().hex[:8]))
+    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id("recount", key, ts, uuid.uuid4().hex[:8]), tenant=tenant)

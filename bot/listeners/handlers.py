@@ -49,8 +49,10 @@ def on_command(rt: Runtime) -> Listener:
         if commands.is_help(body.get("text", "")):
             ack(text=texts.HELP_TEXT, response_type="ephemeral")
             return
-        ack(text=ON_IT, response_type="ephemeral")
-        guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
+        refused = commands.refusal(rt, body)  # a full queue or a spent budget: said at once, nothing queued
+        ack(text=refused or ON_IT, response_type="ephemeral")
+        if refused is None:
+            guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
 
     return listener
 

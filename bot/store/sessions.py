@@ -30,6 +30,7 @@ from bot.store.keys import (
     session_key,
     trigger_key,
 )
+from bot.store.limits import hold_or_free
 
 
 class Phase(StrEnum):
@@ -168,6 +169,8 @@ class SessionStore:
                     pipe.set(key, session.model_dump_json(), ex=self.ttl)
                     pipe.expire(replies_key(key), self.ttl)
                     pipe.set(history_key(key), session.phase.value, ex=self.ttl + HISTORY_GRACE_SECONDS)
+                    # Fair use: the session's active slots follow its phase in the same MULTI.
+                    hold_or_free(pipe, key, session.requested_by, session.phase in ACTIVE_PHASES, session.updated_at)
                     pipe.execute()
                     return session
                 except redis.WatchError:
