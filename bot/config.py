@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
@@ -156,5 +157,9 @@ def load_settings(mode: Mode) -> Settings:
         variable = str(first["loc"][0]).upper() if first["loc"] else "environment"
         problem = "is missing" if first["type"] == "missing" else f"is invalid: {first['msg']}"
         raise ConfigError(variable, problem) from None
+    except SettingsError as exc:
+        # A JSON-valued variable that is not JSON fails before validation; name it all the same.
+        field = re.search(r'field "(\w+)"', str(exc))
+        raise ConfigError(field.group(1).upper() if field else "environment", "is invalid: not valid JSON") from None
     settings.require_for(mode)
     return settings
