@@ -12,6 +12,7 @@ from bot.flow.spend import budget_of
 from bot.flow.status import tell
 from bot.flow.trigger import Trigger
 from bot.slack import refusals
+from bot.store.limits import Refusal
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,7 @@ def admit_start(rt: Runtime, trigger: Trigger) -> bool:
         return _refuse(rt, trigger, "budget", refusals.budget_spent(budget.spent(), now))
     refusal = rt.admission.admit(trigger.key, trigger.user_id, time.time())
     if refusal is not None:
-        if refusal.scope == "hourly":
-            text = refusals.hourly_limit(refusal.held, refusal.retry_at)
-        else:
-            text = refusals.active_limit(refusal.scope, refusal.held, refusal.retry_at)
-        return _refuse(rt, trigger, refusal.scope, text)
+        return _refuse(rt, trigger, refusal.scope, limit_text(refusal))
     if budget.share * 100 >= rt.settings.techspec_budget_warn_percent:
         tell(rt, trigger, refusals.budget_warning(budget.share * 100, budget.spent(), now))
     return True
@@ -52,6 +49,19 @@ def admit_command(rt: Runtime, team_id: str, user_id: str) -> str | None:
     if budget.share >= 1.0:
         return refusals.budget_spent(budget.spent(), now)
     return None
+
+
+def preview_refusal(rt: Runtime, team_id: str, channel_id: str, user_id: str) -> str | None:
+    """What a limit would say to a new thread's start, before its root message is posted (nothing taken)."""
+    refusal = rt.admission.would_refuse(team_id, channel_id, user_id, time.time())
+    return None if refusal is None else limit_text(refusal)
+
+
+def limit_text(refusal: Refusal) -> str:
+    """The private message for a refusal by one of the person's, channel's or workspace's limits."""
+    if refusal.scope == "hourly":
+        return refusals.hourly_limit(refusal.held, refusal.retry_at)
+    return refusals.active_limit(refusal.scope, refusal.held, refusal.retry_at)
 
 
 def _refuse(rt: Runtime, trigger: Trigger, reason: str, text: str) -> bool:

@@ -12,7 +12,7 @@ import redis
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError
-from bot.flow.admission import admit_command
+from bot.flow.admission import admit_command, preview_refusal
 from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
@@ -86,5 +86,8 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger | None:
             dedupe_id=f"command:{payload.get('trigger_id')}",
         )
     channel = payload["channel_id"]
+    blocked = preview_refusal(rt, team, channel, user)
+    if blocked is not None:  # say so before posting a root that no session would follow
+        raise TechspecError("refused", user_message=blocked)
     root = rt.slack.post(channel, None, texts.thread_root_text(user, text))
     return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")

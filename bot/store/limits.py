@@ -25,7 +25,14 @@ SCOPES: tuple[Scope, ...] = ("user", "channel", "team", "hourly")
 _ADMIT = """
 local now, member, hold = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local window = tonumber(ARGV[8])
-for i = 1, 3 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now) end
+for i = 1, 3 do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  -- A slot taken over a minute ago whose session record is gone (never created after a storage error,
+  -- deleted, expired) frees at once. (Session keys are read undeclared: fine on one Redis, not a cluster.)
+  for _, held in ipairs(redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', hold - 60)) do
+    if redis.call('EXISTS', held) == 0 then redis.call('ZREM', KEYS[i], held) end
+  end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - window)
 for i = 1, 3 do
   local count = redis.call('ZCARD', KEYS[i])
@@ -91,6 +98,27 @@ class Admission:
         if int(result[0]) == 0:
             return None
         return Refusal(scope=SCOPES[int(result[0]) - 1], retry_at=float(result[1]), held=int(result[2]))
+
+    def would_refuse(self, team_id: str, channel_id: str, user_id: str, now: float) -> Refusal | None:
+        """A read-only look at the limits (nothing taken), for a start that must post before it can be admitted."""
+        keys = [*slot_keys(team_id, channel_id, user_id), starts_key(team_id, user_id)]
+        lim = self.limits
+        with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys[:3]:
+                pipe.zcount(key, f"({now}", "+inf")
+            pipe.zcount(keys[3], f"({now - START_WINDOW_SECONDS}", "+inf")
+            counts = [int(n) for n in pipe.execute()]
+        for scope, count, limit in zip(
+            SCOPES, counts, (lim.per_user, lim.per_channel, lim.per_team, lim.per_user_hour), strict=True
+        ):
+            if count >= limit:
+                # When exactly is the admission's to say; the look only needs to stop an orphan post.
+                return Refusal(
+                    scope=scope,
+                    retry_at=now + (START_WINDOW_SECONDS if scope == "hourly" else SLOT_HOLD_SECONDS),
+                    held=count,
+                )
+        return None
 
     def release(self, session_key: str, user_id: str) -> None:
         """Free a session's slots (its start could not be shown, so it never really began)."""

@@ -96,6 +96,11 @@ def test_a_flood_is_refused_and_told_while_another_team_is_served_next(stack: St
         assert all("eyes" not in stack.slack.reactions(channel, m["ts"]) for m in stack.slack.thread(channel, root))
     for channel, root in started():
         wait_for_questions(stack, channel, root)
+    # `/techspec <words>` would start a new thread: refused before its root is posted, and said privately.
+    channel = flood[0][0]
+    stack.slack.send_slash_command("UANA", channel, "yet another idea")
+    said = wait_until(lambda: [p for _, p in stack.slack.responses if "specs under way" in str(p.get("text"))], 20)
+    assert said and not [m for m in stack.slack.messages(channel) if "yet another idea" in str(m.get("text"))]
 
 
 def test_a_full_queue_refuses_new_sessions_at_once(stack: Stack) -> None:

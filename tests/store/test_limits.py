@@ -101,3 +101,21 @@ def test_racing_starts_never_exceed_a_limit(redis_conn: redis.Redis, redis_url: 
     for thread in threads:
         thread.join()
     assert len(admitted) == 3
+
+
+def test_a_slot_whose_session_is_gone_frees_after_a_minute(redis_conn: redis.Redis) -> None:
+    door = Admission(redis_conn, LIMITS)
+    assert door.admit(key("C1", 1), "UA", NOW) is None  # its session was never created (a storage error)
+    assert door.admit(key("C1", 2), "UA", NOW + 1) is None
+    assert door.admit(key("C1", 3), "UA", NOW + 30) is not None  # within the minute: still held
+    assert door.admit(key("C1", 3), "UA", NOW + 61) is None
+
+
+def test_the_read_only_look_takes_nothing(redis_conn: redis.Redis) -> None:
+    door = Admission(redis_conn, LIMITS)
+    assert door.would_refuse("T1", "C1", "UA", NOW) is None
+    for n in range(2):
+        assert door.admit(key("C1", n), "UA", NOW) is None
+    refusal = door.would_refuse("T1", "C1", "UA", NOW + 1)
+    assert refusal is not None and refusal.scope == "user" and refusal.held == 2
+    assert redis_conn.zcard(slots_key("user", "T1", "UA")) == 2
