@@ -7,6 +7,7 @@ by each process's entry point before any job runs.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,8 +90,15 @@ def connect_redis(redis_url: str) -> redis.Redis:
     return redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
 
 
+log = logging.getLogger(__name__)
+
+
 def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) -> Runtime:
     """Create the clients for this process from settings, around an already made Redis client."""
+    prices = PriceTable(settings.techspec_model_prices)
+    if settings.techspec_monthly_budget_usd and not prices.is_listed(settings.openai_model):
+        # Not fatal (self-hosted models have no list price), but the operator should know what is counted.
+        log.warning("no price for the model: priced as the default model", extra={"model": settings.openai_model})
     token = settings.slack_bot_token.get_secret_value()
     client = build_web_client(token, settings.slack_api_url)
     slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
@@ -114,7 +122,7 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         markers=OnceMarkers(connection),
         admission=Admission(connection, limits_from(settings)),
         usage=UsageLedger(connection),
-        prices=PriceTable(settings.techspec_model_prices),
+        prices=prices,
         admins=AdminFlags(connection),
     )
 

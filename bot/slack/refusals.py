@@ -11,9 +11,9 @@ from bot.spec.bounds import LeftOut
 
 ONE_NOTICE = "_(I'll stay quiet about more requests like this for a minute.)_"
 _SCOPES = {
-    "user": ("You already have {held} specs under way", "the most one person can have at once"),
-    "channel": ("This channel already has {held} specs under way", "the most one channel can have at once"),
-    "team": ("This workspace already has {held} specs under way", "the most it can have at once"),
+    "user": ("you already have {held} specs under way", "the most one person can have at once"),
+    "channel": ("this channel already has {held} specs under way", "the most one channel can have at once"),
+    "team": ("this workspace already has {held} specs under way", "the most it can have at once"),
 }
 
 

@@ -24,6 +24,7 @@ LIMITS = {
     "TECHSPEC_MAX_STARTS_PER_USER_HOUR": "10",
     "TECHSPEC_MAX_QUEUE_DEPTH": "5",
     "TECHSPEC_QUEUE_SHARDS": str(SHARDS),
+    "TECHSPEC_THREAD_MAX_MESSAGES": "10",
     "TECHSPEC_MONTHLY_BUDGET_USD": "1",
     # $1 per million tokens either way: a workspace's micro-dollars equal its tokens.
     "TECHSPEC_MODEL_PRICES": json.dumps({"test-model": {"input": 1, "output": 1}}),
@@ -41,6 +42,7 @@ def stack(redis_url: str) -> Iterator[Stack]:
     with running_stack(redis_url.rsplit("/", 1)[0] + "/1", **LIMITS) as running:
         running.slack.add_user("UDAN", "dan", display_name="Dan")
         running.slack.add_user("UEVE", "eve", display_name="Eve")
+        running.slack.add_user("UFAY", "fay", display_name="Fay")
         running.slack.add_user("UADM", "adm", display_name="Admin", is_admin=True)
         yield running
 
@@ -139,6 +141,22 @@ def test_thousands_of_mentions_cost_no_slack_calls_and_leave_no_cache_keys(stack
     assert len(stack.redis.keys("techspec:user:*")) == names
     prompt = stack.model.prompt_text(stack.model.calls("ClarifyResult")[-1])
     assert "@Cat and everyone else: @UX00000 @UX00001" in prompt  # cached names used, the rest left as ids
+
+
+def test_a_thread_over_the_reading_limit_is_read_in_part_and_the_bot_says_what_it_left_out(stack: Stack) -> None:
+    channel = stack.new_channel(members=("UANA", "UBOB", "UFAY", "UBOT"))
+    lines = [("UANA" if n % 2 else "UBOB", f"Point {n}: the export keeps {n} days of files.") for n in range(25)]
+    root = design_thread(stack, channel, lines)
+    replies_before = len(stack.slack.calls("conversations.replies"))
+    stack.slack.post_message(channel, "UFAY", "<@UBOT> spec", thread_ts=root)
+    wait_for_questions(stack, channel, root)
+    notes = [m for m in stack.slack.bot_messages(channel, root) if ":scissors:" in str(m.get("text"))]
+    assert len(notes) == 1
+    # 25 seeded, the mention, and the bot's status line: the first 10 read, 17 left out.
+    assert "first 10 messages and left out the 17 after them" in notes[0]["text"]
+    assert len(stack.slack.calls("conversations.replies")) - replies_before == 1  # one page, not the whole thread
+    prompt = stack.model.prompt_text(stack.model.calls("ClarifyResult")[-1])
+    assert "Point 9:" in prompt and "Point 10:" not in prompt
 
 
 def test_the_budget_warns_at_80_percent_refuses_at_100_and_shows_on_app_home(stack: Stack) -> None:
