@@ -72,7 +72,7 @@ class ModelClient:
             extra={"schema": schema.__name__, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         )
         choice = response.choices[0]
-        self._record_usage(response)
+        self._record_usage(response, messages)
         if getattr(choice.message, "refusal", None):
             raise ModelOutputError("refused", user_message="The language model refused to write this.")
         if choice.finish_reason == "length":
@@ -113,10 +113,14 @@ class ModelClient:
         except openai.APIStatusError as exc:
             raise ModelUnavailableError(f"status {exc.status_code}") from exc
 
-    def _record_usage(self, response: Any) -> None:
+    def _record_usage(self, response: Any, messages: Sequence[Mapping[str, str]]) -> None:
         usage = getattr(response, "usage", None)
         if usage is None:
-            return
+            # Some compatible servers report no usage: estimate (4 characters a token) rather than count
+            # nothing, so a workspace's budget still bounds its spend.
+            content = response.choices[0].message.content or ""
+            prompt = sum(len(str(m.get("content") or "")) for m in messages)
+            usage = Usage(prompt_tokens=prompt // 4 + 1, completion_tokens=len(content) // 4 + 1)
         details = getattr(usage, "prompt_tokens_details", None)
         used = Usage(
             prompt_tokens=usage.prompt_tokens or 0,
