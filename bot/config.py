@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     techspec_max_starts_per_user_hour: int = Field(default=10, ge=1, le=10_000)
     techspec_max_queue_depth: int = Field(default=100, ge=1, le=1_000_000)
     techspec_queue_shards: int = Field(default=16, ge=1, le=256)
-    techspec_thread_max_messages: int = Field(default=5000, ge=10, le=100_000)
+    techspec_thread_max_messages: int = Field(default=10_000, ge=10, le=100_000)
     techspec_thread_max_chars: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
     # 0 turns a budget off; with both set, whichever is reached first counts.
     techspec_monthly_budget_usd: float = Field(default=200.0, ge=0)
