@@ -23,6 +23,7 @@ from tests.support.waiting import wait_until
 
 FLOOD_USER = "UFLOOD"
 QUIET_USER = "UQUIET"
+_runs = iter(range(1, 1000))
 
 
 @dataclass
@@ -41,6 +42,7 @@ class FloodRun:
     max_depth: int
     flood_send_s: float
     limits: dict[str, Any] = field(default_factory=dict)
+    lifted: bool = False  # the limits lifted: what the round-robin shard queues do on their own
 
     @property
     def target_s(self) -> float:
@@ -64,29 +66,40 @@ def depth(stack: BenchStack) -> int:
     return sum(cast(int, stack.redis.llen(name)) for name in names)
 
 
-def flood(stack: BenchStack, mentions: int = 60, channels: int = 3, workers: int = 4, latency: float = 2.0) -> FloodRun:
-    """Run the scenario once and measure it."""
-    with_default_limits(stack)
+def flood(
+    stack: BenchStack,
+    mentions: int = 60,
+    channels: int = 3,
+    workers: int = 4,
+    latency: float = 2.0,
+    lifted: bool = False,
+) -> FloodRun:
+    """Run the scenario once and measure it (lifted: with the limits lifted, as the bench's web starts)."""
+    if not lifted:
+        with_default_limits(stack)
     stack.set_workers(workers)
+    wait_until(lambda: depth(stack) == 0, 120, message="an empty queue before the flood")
     stack.model.responder = None  # questions, as a real thread would get
     stack.model.latency = latency
-    people = add_authors(stack, "FL", 3) + [FLOOD_USER, QUIET_USER]
-    for user_id in (FLOOD_USER, QUIET_USER):
+    run = next(_runs)
+    flood_user, quiet_user = f"{FLOOD_USER}{run}", f"{QUIET_USER}{run}"
+    people = add_authors(stack, f"FL{run}", 3) + [flood_user, quiet_user]
+    for user_id in (flood_user, quiet_user):
         stack.slack.add_user(user_id, user_id.lower(), real_name=user_id)
-    rooms = [new_channel(stack, [FLOOD_USER, *people[:3]]) for _ in range(channels)]
+    rooms = [new_channel(stack, [flood_user, *people[:3]]) for _ in range(channels)]
     rng = random.Random(13)
     threads = [
         (rooms[i % channels], seed_thread(stack, rooms[i % channels], 6, people[:3], rng)) for i in range(mentions)
     ]
-    quiet_room = new_channel(stack, [QUIET_USER, *people[:3]])
+    quiet_room = new_channel(stack, [quiet_user, *people[:3]])
     quiet_root = seed_thread(stack, quiet_room, 6, people[:3], rng)
     told_before = len(stack.slack.ephemerals)
     try:
         began = time.time()
         for channel, root in threads:
-            stack.slack.post_message(channel, FLOOD_USER, "<@UBOT> spec this", thread_ts=root, deliver=True)
+            stack.slack.post_message(channel, flood_user, "<@UBOT> spec this", thread_ts=root, deliver=True)
         sent = time.time()
-        stack.slack.post_message(quiet_room, QUIET_USER, "<@UBOT> spec please", thread_ts=quiet_root, deliver=True)
+        stack.slack.post_message(quiet_room, quiet_user, "<@UBOT> spec please", thread_ts=quiet_root, deliver=True)
         max_depth = 0
 
         def quiet_questions() -> bool:
@@ -99,7 +112,7 @@ def flood(stack: BenchStack, mentions: int = 60, channels: int = 3, workers: int
     finally:
         stack.model.latency = 0.0
     admitted = sum(1 for c, r in threads if stack.redis.exists(session_key("T0001", c, r)))
-    told = [e for e in stack.slack.ephemerals[told_before:] if e["user"] == FLOOD_USER]
+    told = [e for e in stack.slack.ephemerals[told_before:] if e["user"] == flood_user]
     return FloodRun(
         mentions=mentions,
         channels=channels,
@@ -112,7 +125,8 @@ def flood(stack: BenchStack, mentions: int = 60, channels: int = 3, workers: int
         told_text=told[0]["text"] if told else "",
         max_depth=max_depth,
         flood_send_s=sent - began,
-        limits={name: Settings.model_fields[name.lower()].default for name in UNLIMITED},
+        limits={name: (stack.env.get(name) or Settings.model_fields[name.lower()].default) for name in UNLIMITED},
+        lifted=lifted,
     )
 
 
@@ -121,8 +135,11 @@ def flood_line(run: FloodRun) -> str:
     met = (
         "met" if run.quiet_questions_s <= run.target_s and run.told >= 1 and run.admitted < run.mentions else "NOT met"
     )
+    name = "flood"
+    if run.lifted:
+        met, name = "limits lifted: shard queues alone", "flood (limits lifted)"
     return (
-        f"flood: {run.mentions} mentions by one person over {run.channels} channels in {run.flood_send_s:.1f} s, "
+        f"{name}: {run.mentions} mentions by one person over {run.channels} channels in {run.flood_send_s:.1f} s, "
         f"then one by another team; model {run.model_latency:.1f} s/call, {run.workers} workers. "
         f"Other team's questions after {run.quiet_questions_s:.2f} s (target <= {run.target_s:.1f} s: {met}). "
         f"Flood: {run.admitted} taken, {run.refused} refused, told {run.told}x privately; "

@@ -25,7 +25,11 @@ def render(data: dict[str, Any]) -> str:
         "",
     ]
     lines += (
-        _ack(data.get("ack")) + _sessions(data) + _scale(data.get("scale")) + _cost(data) + _flood(data.get("flood"))
+        _ack(data.get("ack"))
+        + _sessions(data)
+        + _scale(data.get("scale"))
+        + _cost(data)
+        + _flood(data.get("flood"), data.get("flood_lifted"))
     )
     if data.get("profile"):
         lines += ["## Profile of the worst figure", "", data["profile"], ""]
@@ -149,9 +153,19 @@ def _cost(data: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _flood(run: dict[str, Any] | None) -> list[str]:
+def _flood(run: dict[str, Any] | None, lifted: dict[str, Any] | None = None) -> list[str]:
     if not run:
         return []
+    alone = []
+    if lifted:
+        alone = [
+            f"With the limits lifted (the shard queues read round-robin alone) all {lifted['admitted']} flood sessions "
+            f"were taken and queued ({lifted['max_depth']} jobs deep at most), and the other team's questions came "
+            f"after {lifted['quiet_questions_s']:.2f} s: it waited for one flood job, not for the "
+            f"{lifted['admitted']} ahead of it in time (one FIFO queue would have kept it about "
+            f"{lifted['admitted'] * lifted['model_latency'] / lifted['workers']:.0f} s).",
+            "",
+        ]
     met = run["quiet_questions_s"] <= run["target_s"] and run["told"] >= 1 and run["admitted"] < run["mentions"]
     limits = ", ".join(f"`{name}`={value}" for name, value in run["limits"].items())
     return [
@@ -168,4 +182,5 @@ def _flood(run: dict[str, Any] | None) -> list[str]:
         "",
         f"Target met: **{'yes' if met else 'NO'}**. What the sender saw: _{run['told_text']}_",
         "",
+        *alone,
     ]
