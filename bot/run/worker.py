@@ -71,7 +71,12 @@ def run_worker(settings: Settings) -> int:
             worker = build_worker(settings, rt.redis)
             log.info("worker starting", extra={"worker": worker.name})
             worker.work(with_scheduler=True, logging_level=settings.techspec_log_level.upper())
-            return 0
+            if getattr(worker, "_shutdown_requested_date", None) is not None:  # SIGTERM or SIGINT
+                return 0
+            # RQ ends its loop, without raising, when it loses Redis and its teardown then succeeds (its
+            # scheduler releases one lock per queue first, so with the shard queues that is likely): go on.
+            log.warning("worker loop ended without a stop request; starting again", extra={"retry_in_s": delay})
+            time.sleep(delay)
         except redis.ConnectionError as exc:
             log.warning("redis unreachable; retrying", extra={"error": type(exc).__name__, "retry_in_s": delay})
             time.sleep(delay)
