@@ -24,7 +24,13 @@ def render(data: dict[str, Any]) -> str:
         f"Wall time of the run: {data['run_seconds']:.0f} s.",
         "",
     ]
-    lines += _ack(data.get("ack")) + _sessions(data) + _scale(data.get("scale")) + _cost(data)
+    lines += (
+        _ack(data.get("ack"))
+        + _sessions(data)
+        + _scale(data.get("scale"))
+        + _cost(data)
+        + _flood(data.get("flood"), data.get("flood_lifted"))
+    )
     if data.get("profile"):
         lines += ["## Profile of the worst figure", "", data["profile"], ""]
     return "\n".join(lines) + "\n"
@@ -145,3 +151,36 @@ def _cost(data: dict[str, Any]) -> list[str]:
             f"| {price(usage, table, model):.4f} |"
         )
     return [*lines, ""]
+
+
+def _flood(run: dict[str, Any] | None, lifted: dict[str, Any] | None = None) -> list[str]:
+    if not run:
+        return []
+    alone = []
+    if lifted:
+        alone = [
+            f"With the limits lifted (the shard queues read round-robin alone) all {lifted['admitted']} flood sessions "
+            f"were taken and queued ({lifted['max_depth']} jobs deep at most), and the other team's questions came "
+            f"after {lifted['quiet_questions_s']:.2f} s: it waited for one flood job, not for the "
+            f"{lifted['admitted']} ahead of it in time (one FIFO queue would have kept it about "
+            f"{lifted['admitted'] * lifted['model_latency'] / lifted['workers']:.0f} s).",
+            "",
+        ]
+    met = run["quiet_questions_s"] <= run["target_s"] and run["told"] >= 1 and run["admitted"] < run["mentions"]
+    limits = ", ".join(f"`{name}`={value}" for name, value in run["limits"].items())
+    return [
+        "## Flood: one person against everyone else",
+        "",
+        f"One person sends {run['mentions']} mentions in {run['mentions']} threads over {run['channels']} channels "
+        f"({run['flood_send_s']:.1f} s), then another team mentions the bot once. The model takes "
+        f"{run['model_latency']:.1f} s a call; {run['workers']} workers; the bot's default limits ({limits}).",
+        "",
+        "| other team's questions after | target | flood taken | refused | flood's sender told | max queue depth |",
+        "|---|---|---|---|---|---|",
+        f"| {run['quiet_questions_s']:.2f} s | <= {run['target_s']:.1f} s | {run['admitted']} | {run['refused']} "
+        f"| {run['told']}x | {run['max_depth']} |",
+        "",
+        f"Target met: **{'yes' if met else 'NO'}**. What the sender saw: _{run['told_text']}_",
+        "",
+        *alone,
+    ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ack import measure_ack
+from bench.flood import flood, flood_line
 from bench.plots import RESULTS, plot_all
 from bench.report import render
 from bench.scaleout import scale_out
@@ -49,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected parts and write bench/results/latest.{json,md} and the plots."""
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--quick", action="store_true", help="smaller thread sizes and fewer sessions")
-    parser.add_argument("--only", default="ack,sessions,scale", help="comma-separated: ack, sessions, scale")
+    parser.add_argument(
+        "--only", default="ack,sessions,scale,flood", help="comma-separated: ack, sessions, scale, flood"
+    )
     parser.add_argument("--slack-latency-ms", type=float, default=20.0)
     parser.add_argument("--price-model", default=os.environ.get("BENCH_PRICE_MODEL") or "gpt-4.1")
     args = parser.parse_args(argv)
@@ -111,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
             per_worker = 3 if args.quick else 6
             data["scale"] = [asdict(r) for r in scale_out(stack, [1, 2, 4], per_worker, channels=8)]
             print(f"scale: {data['scale']}", flush=True)
+        if "flood" in parts:  # last: it restarts the web process with the bot's default limits
+            for lifted in (True, False):  # the shard queues alone first (the bench's web lifts the limits)
+                run = flood(stack, lifted=lifted)
+                data["flood_lifted" if lifted else "flood"] = {**asdict(run), "target_s": run.target_s}
+                print(flood_line(run), flush=True)
     finally:
         stack.stop()
     data["run_seconds"] = time.monotonic() - began

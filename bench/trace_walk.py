@@ -171,11 +171,17 @@ class Session:
             assert delivery.ok, f"the app answered {delivery.status}: {delivery.body}"
         app.listener_runner.listener_executor.shutdown(wait=True)
 
+    def queues(self) -> list[Queue]:
+        """The bot's queue and any shard queues next to it (a release may use either)."""
+        name = self.queue.name
+        found = [q for q in Queue.all(connection=self.queue.connection) if q.name.startswith(f"{name}:")]
+        return [self.queue, *found]
+
     def run_jobs(self, rounds: int = 5) -> None:
-        """Run the queued jobs here until the queue is empty (or until pins.add, when that is what is awaited)."""
+        """Run the queued jobs here until the queues are empty (or until pins.add, when that is what is awaited)."""
         for _ in range(rounds):
-            SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True, logging_level="WARNING")
-            if self.pinned() or not self.queue.count:
+            SimpleWorker(self.queues(), connection=self.queue.connection).work(burst=True, logging_level="WARNING")
+            if self.pinned() or not sum(q.count for q in self.queues()):
                 return
 
     def pinned(self) -> bool:
@@ -202,7 +208,7 @@ def trace_one(repo: Path, path: str) -> dict[str, Any]:
         session.recorder.recording = False
         if not session.pinned() or session.recorder.cut is None:
             raise SystemExit("the session ended without pins.add")
-        if session.queue.failed_job_registry.count:
+        if any(q.failed_job_registry.count for q in session.queues()):
             raise SystemExit("a job failed on the way: the walk would include its failure path")
         return reduce_to_walk(session.recorder).as_dict()
     finally:

@@ -17,16 +17,9 @@ DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
 
 Mode = Literal["web", "worker", "run", "socket"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# USD per million input and output tokens (providers' list prices when written; override with TECHSPEC_MODEL_PRICES).
-DEFAULT_MODEL_PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4o-mini": (0.15, 0.60),
-}
 # Placeholders copied from documentation ("xoxb-...", "<your token>") are never real credentials.
 _PLACEHOLDER = re.compile(r"\.\.\.|…|[<>]")
+PRICE_FIELDS = frozenset({"input", "cached_input", "output"})
 
 
 class Settings(BaseSettings):
@@ -75,8 +68,6 @@ class Settings(BaseSettings):
     techspec_prompt_token_budget: int = Field(default=100_000, ge=2_000)
     # Per-model override of the prompt budget, JSON: {"gpt-4.1": 400000, "llama3.1:8b": 6000}.
     techspec_model_token_budgets: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
-    # Per-model prices for the cost metric, JSON: {"my-model": [input, output]} in USD per million tokens.
-    techspec_model_prices: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(default_factory=dict)
     # At most this many chunk calls condense an over-budget thread (plus one call merging them).
     techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
     techspec_file_text_limit_bytes: int = Field(default=64_000, ge=0)
@@ -96,6 +87,23 @@ class Settings(BaseSettings):
     techspec_queue_prefix: str = Field(default="techspec", pattern=r"^[A-Za-z0-9_.:-]+$")
     # auth.test and the model endpoint's /models at start-up; off only where neither can be reached.
     techspec_startup_checks: bool = True
+
+    # Fair use (README, *Limits*): what one person, channel or workspace may start, and the spend budget.
+    techspec_max_active_per_user: int = Field(default=3, ge=1, le=1000)
+    techspec_max_active_per_channel: int = Field(default=10, ge=1, le=10_000)
+    techspec_max_active_per_workspace: int = Field(default=100, ge=1, le=100_000)
+    techspec_max_starts_per_user_hour: int = Field(default=10, ge=1, le=10_000)
+    techspec_max_queue_depth: int = Field(default=100, ge=1, le=1_000_000)
+    techspec_queue_shards: int = Field(default=16, ge=1, le=256)
+    techspec_thread_max_messages: int = Field(default=10_000, ge=10, le=100_000)
+    techspec_thread_max_chars: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    # 0 turns a budget off; with both set, whichever is reached first counts.
+    techspec_monthly_budget_usd: float = Field(default=200.0, ge=0)
+    techspec_monthly_budget_tokens: int = Field(default=0, ge=0)
+    techspec_budget_warn_percent: float = Field(default=80.0, gt=0, lt=100)
+    # Per-model prices in USD per million tokens, over the bundled table (bot/llm/prices.py), JSON:
+    # {"my-model": {"input": 1.0, "cached_input": 0.25, "output": 4.0}}.
+    techspec_model_prices: Annotated[dict[str, dict[str, float]], NoDecode] = Field(default_factory=dict)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -172,11 +180,6 @@ class Settings(BaseSettings):
     def _json_object(cls, value: Any) -> Any:
         return _json(value, 'a JSON object like {"gpt-4.1": ...}') if isinstance(value, str) else value
 
-    def model_price(self) -> tuple[float, float]:
-        """USD per million input and output tokens for the configured model ((0, 0) when unknown)."""
-        prices = {**DEFAULT_MODEL_PRICES, **self.techspec_model_prices}
-        return prices.get(self.openai_model, (0.0, 0.0))
-
     @field_validator("techspec_slack_file_hosts")
     @classmethod
     def _file_hosts(cls, value: str) -> str:
@@ -193,6 +196,17 @@ class Settings(BaseSettings):
     def slack_file_hosts(self) -> list[str]:
         """The origins file downloads (with the bot token) may go to."""
         return self.techspec_slack_file_hosts.split(",")
+
+    @field_validator("techspec_model_prices")
+    @classmethod
+    def _price_rows(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        # A typo here would silently price a model at zero and let its spend run past the budget.
+        for model, row in value.items():
+            if set(row) - PRICE_FIELDS or not {"input", "output"} <= set(row):
+                raise ValueError(f"{model}: give input, output (and optionally cached_input), USD per 1M tokens")
+            if any(price < 0 for price in row.values()):
+                raise ValueError(f"{model}: prices cannot be negative")
+        return value
 
     def prompt_token_budget(self) -> int:
         """The prompt budget for the configured model (its override, else TECHSPEC_PROMPT_TOKEN_BUDGET)."""

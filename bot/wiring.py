@@ -7,7 +7,9 @@ by each process's entry point before any job runs.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
@@ -15,16 +17,19 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from bot.config import Settings
-from bot.llm.client import ModelClient
+from bot.llm.client import ModelClient, Usage
 from bot.llm.port import PromptedModel
+from bot.llm.prices import PriceTable
 from bot.llm.prompts import PromptLibrary
 from bot.slack.client import build_web_client
 from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
-from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
+from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
+from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
+from bot.store.usage import UsageLedger
 
 
 @dataclass
@@ -41,6 +46,12 @@ class Runtime:
     recent: RecentSpecs
     markers: OnceMarkers
     files: FileFetcher
+    admission: Admission
+    usage: UsageLedger
+    prices: PriceTable
+    admins: AdminFlags
+    # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
+    meter: Callable[[Usage], None] | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
     _quick_model: ModelClient | None = field(default=None, repr=False)
@@ -60,7 +71,12 @@ class Runtime:
                 structured_mode=s.structured_mode,
             )
             self._model_pid = os.getpid()
+            self._model.on_usage = self._count_usage
         return self._model
+
+    def _count_usage(self, usage: Usage) -> None:
+        if self.meter is not None:
+            self.meter(usage)
 
     @property
     def attribution_llm(self) -> PromptedModel:
@@ -119,8 +135,15 @@ def probe_redis(redis_url: str, settings: Settings | None = None) -> redis.Redis
     return connect_redis(redis_url, settings, socket_timeout=2.0, retries=0)
 
 
+log = logging.getLogger(__name__)
+
+
 def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) -> Runtime:
     """Create the clients for this process from settings, around an already made Redis client."""
+    prices = PriceTable(settings.techspec_model_prices)
+    if settings.techspec_monthly_budget_usd and not prices.is_listed(settings.openai_model):
+        # Not fatal (self-hosted models have no list price), but the operator should know what is counted.
+        log.warning("no price for the model: priced as the default model", extra={"model": settings.openai_model})
     token = settings.slack_bot_token.get_secret_value()
     client = build_web_client(token, settings.slack_api_url)
     slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
@@ -139,11 +162,26 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
             retry_intervals=settings.techspec_job_retry_intervals,
             result_ttl=settings.techspec_job_result_seconds,
             failure_ttl=settings.techspec_job_failure_seconds,
+            shards=settings.techspec_queue_shards,
         ),
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
         recent=RecentSpecs(connection, settings.techspec_recent_specs_seconds),
         markers=OnceMarkers(connection),
         files=FileFetcher(token, settings.slack_file_hosts()),
+        admission=Admission(connection, limits_from(settings)),
+        usage=UsageLedger(connection),
+        prices=prices,
+        admins=AdminFlags(connection),
+    )
+
+
+def limits_from(settings: Settings) -> Limits:
+    """The admission limits the settings give."""
+    return Limits(
+        per_user=settings.techspec_max_active_per_user,
+        per_channel=settings.techspec_max_active_per_channel,
+        per_team=settings.techspec_max_active_per_workspace,
+        per_user_hour=settings.techspec_max_starts_per_user_hour,
     )
 
 

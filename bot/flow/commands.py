@@ -9,16 +9,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+import redis
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError
+from bot.flow.admission import admit_command, preview_refusal
 from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import looks_like_link, parse_permalink, same_workspace
 from bot.spec.redaction import redact_text
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.wiring import Runtime
 
 NOT_A_MEMBER = (
@@ -47,8 +49,18 @@ def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
         return "duplicate"  # the same command delivered (or replayed) again
     # The words of `/techspec <words>` are stored in the job and posted as the new thread's root.
     payload["text"] = redact_text(str(payload.get("text") or ""))
-    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=job_id(JobKind.COMMAND, str(body.get("trigger_id"))))
+    tenant = tenant_of(str(body.get("team_id")), str(body.get("user_id")))
+    command_id = job_id(JobKind.COMMAND, str(body.get("trigger_id")))
+    rt.queue.enqueue(JobKind.COMMAND, payload, job_id=command_id, tenant=tenant)
     return "started"
+
+
+def refusal(rt: Runtime, body: dict[str, Any]) -> str | None:
+    """Why this command cannot start anything now (a full queue, a spent budget), said at once; else None."""
+    try:
+        return admit_command(rt, str(body.get("team_id")), str(body.get("user_id")))
+    except redis.RedisError:
+        return None  # queueing will fail too, and the guard says so in plain words
 
 
 def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:
@@ -86,5 +98,8 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
             dedupe_id=f"command:{payload.get('trigger_id')}",
         )
     channel = payload["channel_id"]
+    blocked = preview_refusal(rt, team, channel, user)
+    if blocked is not None:  # say so before posting a root that no session would follow
+        raise TechspecError("refused", user_message=blocked)
     root = rt.slack.post(channel, None, texts.thread_root_text(user, text))
     return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")

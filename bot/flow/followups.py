@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.spec.answers import AnswerSheet, Replacement
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 
@@ -41,6 +41,7 @@ def schedule_reminder(rt: Runtime, session: Session) -> None:
         session.version,
         job_id=job_id(JobKind.REMIND, session.key, session.version, session.instance),
         delay_seconds=delay,
+        tenant=tenant_of(session.team_id, session.requested_by),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flow.spend import usage_section
 from bot.flow.trigger import Outcome
 from bot.slack import blocks
 from bot.spec.records import RecentSpec
@@ -23,6 +24,10 @@ def remember_spec(rt: Runtime, session: Session, link: str | None) -> None:
 
 
 def publish_home(rt: Runtime, team_id: str, user_id: str) -> Outcome:
-    """Publish the Home tab for one person (on app_home_opened)."""
-    rt.slack.publish_home(user_id, blocks.home_view(rt.recent.newest(team_id, user_id)))
+    """Publish the Home tab for one person (on app_home_opened); admins also see the month's model usage."""
+    view = blocks.home_view(rt.recent.newest(team_id, user_id))
+    if rt.users.is_admin(team_id, user_id, rt.admins):
+        extra = [block.to_dict() for block in usage_section(rt, team_id)]
+        view["blocks"] = view["blocks"][: 100 - len(extra)] + extra  # a Home view holds at most 100 blocks
+    rt.slack.publish_home(user_id, view)
     return "started"

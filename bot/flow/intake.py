@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.flow.admission import admit_start
 from bot.flow.replies import record_reply
 from bot.flow.revisions import start_revision
 from bot.flow.status import acknowledge_or_undo, replace_session, tell
@@ -130,6 +131,8 @@ def remember_go_ahead(rt: Runtime, trigger: Trigger) -> bool:
 
 def start_session(rt: Runtime, trigger: Trigger, previous: Session | None, expired: bool = False) -> Outcome:
     """Create the session (or its next version), react, post the status line, enqueue the reading job."""
+    if not admit_start(rt, trigger):
+        return "refused"
     fresh = Session(
         team_id=trigger.team_id,
         channel_id=trigger.channel_id,

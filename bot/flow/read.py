@@ -11,9 +11,9 @@ from bot.flow.intake import request_write
 from bot.flow.recount import refresh_answers
 from bot.flow.status import set_status
 from bot.flow.steps import session_step
-from bot.flow.thread import load_thread
+from bot.flow.thread import LoadedThread, load_thread
 from bot.flow.write import write_and_deliver
-from bot.slack import texts
+from bot.slack import refusals, texts
 from bot.slack.questions import questions_blocks
 from bot.spec.answers import AnswerSheet
 from bot.spec.clarify import ClarifyOutcome, clarify
@@ -36,6 +36,7 @@ def read_step(rt: Runtime, key: str) -> None:
             write_and_deliver(rt, session)
             return
         thread = load_thread(rt, session)
+        say_what_was_left_out(rt, session, thread)
         if not thread.has_discussion():
             raise TechspecError("empty thread", user_message=texts.NOTHING_TO_READ)
         if session.status_ts:
@@ -47,6 +48,17 @@ def read_step(rt: Runtime, key: str) -> None:
             write_clear_thread(rt, key, outcome, discussion)
         else:
             ask_questions(rt, session, outcome)
+
+
+def say_what_was_left_out(rt: Runtime, session: Session, thread: LoadedThread) -> None:
+    """Once per version, say in the thread which part of a thread over the reading limits was not read."""
+    if thread.left_out is None or not rt.markers.first(
+        "leftout", session.key, session.version, ttl_seconds=rt.store.ttl
+    ):
+        return
+    settings = rt.settings
+    text = refusals.left_out(thread.left_out, settings.techspec_thread_max_messages, settings.techspec_thread_max_chars)
+    rt.slack.post(session.channel_id, session.thread_ts, text)
 
 
 def write_clear_thread(rt: Runtime, key: str, outcome: ClarifyOutcome, discussion: Discussion) -> None:

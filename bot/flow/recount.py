@@ -14,7 +14,7 @@ from bot.flow.status import set_status
 from bot.slack import texts
 from bot.slack.questions import questions_blocks
 from bot.spec.answers import AnswerSheet
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 
@@ -42,6 +42,7 @@ def refresh_answers(rt: Runtime, key: str) -> None:
             key,
             job_id=job_id(JobKind.AUTO_WRITE, key, session.version, rt.store.next_attempt(key)),
             delay_seconds=rt.settings.techspec_auto_write_delay_seconds,
+            tenant=tenant_of(session.team_id, session.requested_by),
         )
 
 

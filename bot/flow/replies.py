@@ -11,7 +11,7 @@ from bot.slack import texts
 from bot.spec.records import Reply
 from bot.spec.redaction import redact
 from bot.store.keys import parse_session_key
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import ACTIVE_PHASES, Phase
 from bot.wiring import Runtime
 
@@ -35,7 +35,7 @@ def record_reply(rt: Runtime, key: str, reply: Reply) -> Outcome:
     if session.questions_ts and float(reply.ts) <= float(session.questions_ts):
         return "ignored"  # part of the discussion, not an answer (an edit of an older message)
     rt.store.record_reply(key, redacted(reply))
-    _enqueue_recount(rt, key, reply.ts)
+    _enqueue_recount(rt, key, reply.ts, tenant_of(session.team_id, session.requested_by))
     return "started"
 
 
@@ -56,7 +56,7 @@ def withdraw_reply(rt: Runtime, key: str, ts: str) -> Outcome:
     session = rt.store.get(key)
     if session is None or session.phase not in ACTIVE_PHASES:
         return "ignored"
-    _enqueue_recount(rt, key, ts)
+    _enqueue_recount(rt, key, ts, tenant_of(session.team_id, session.requested_by))
     return "started"
 
 
@@ -66,11 +66,13 @@ def redacted(reply: Reply) -> Reply:
     return reply.model_copy(update={"text": redact(reply.text).text, "answers": answers})
 
 
-def _enqueue_recount(rt: Runtime, key: str, ts: str) -> None:
+def _enqueue_recount(rt: Runtime, key: str, ts: str, tenant: str) -> None:
     window = rt.settings.techspec_attribution_batch_seconds
     if window <= 0:
         # A fresh id per reply: recounts are cheap and each must see the replies as they are now.
-        rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, ts, uuid.uuid4().hex[:8]))
+        rt.queue.enqueue(
+            JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, ts, uuid.uuid4().hex[:8]), tenant=tenant
+        )
         return
     # One recount per session per window, run when the window closes: a burst of replies is counted
     # (and its free-form replies attributed) together, in one model request. Later enqueues in the
@@ -78,4 +80,6 @@ def _enqueue_recount(rt: Runtime, key: str, ts: str) -> None:
     now = time.time()
     window_index = int(now // window)
     delay = (window_index + 1) * window - now + 0.05
-    rt.queue.enqueue(JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, window_index), delay_seconds=delay)
+    rt.queue.enqueue(
+        JobKind.RECOUNT, key, job_id=job_id(JobKind.RECOUNT, key, window_index), delay_seconds=delay, tenant=tenant
+    )

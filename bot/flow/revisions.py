@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.flow.admission import admit_start
 from bot.flow.status import acknowledge_or_undo, replace_session
 from bot.flow.steps import enqueue_step
 from bot.flow.trigger import Outcome, Trigger
@@ -59,6 +60,10 @@ def revision_base(previous: Session) -> str | None:
 def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:
     """Start version n+1 of the thread's done spec; 'busy' if the session is not done (a double click)."""
     previous = rt.store.get(trigger.key)
+    if previous is None or previous.phase != Phase.DONE:
+        return "busy"  # a double click, or a mention while the next version is under way
+    if not admit_start(rt, trigger):
+        return "refused"
     try:
         session = rt.store.transition(
             trigger.key, {Phase.DONE}, lambda s: replace_session(s, next_version(s, trigger, mode))

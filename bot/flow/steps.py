@@ -16,13 +16,14 @@ from rq import get_current_job
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError
+from bot.flow.spend import metered
 from bot.flow.status import set_status
 from bot.logs import timed_step
 from bot.obs import metrics
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.store.lease import LEASE_SECONDS, seconds_until_free, session_lease
-from bot.store.queue import JobKind, job_id
+from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
 from bot.wiring import Runtime
 
@@ -35,7 +36,8 @@ STEP_KINDS: dict[Phase, JobKind] = {Phase.READING: JobKind.READ, Phase.WRITING: 
 def enqueue_step(rt: Runtime, session: Session, *parts: object) -> None:
     """Queue the job for the session's current working phase (parts make the job id unique)."""
     kind = STEP_KINDS[session.phase]
-    rt.queue.enqueue(kind, session.key, job_id=job_id(kind, session.key, session.version, *parts))
+    step_id = job_id(kind, session.key, session.version, *parts)
+    rt.queue.enqueue(kind, session.key, job_id=step_id, tenant=tenant_of(session.team_id, session.requested_by))
 
 
 @contextmanager
@@ -56,7 +58,8 @@ def session_step(rt: Runtime, key: str, kind: JobKind, phases: set[Phase], what:
             # outlived its worker): look again once its lease would have expired if it died.
             log.info("step deferred: another process holds the session", extra={"step": kind.value})
             again = job_id(kind, key, "again", uuid.uuid4().hex[:8])
-            rt.queue.enqueue(kind, key, job_id=again, delay_seconds=seconds_until_free(rt.store, key))
+            delay, tenant = seconds_until_free(rt.store, key), tenant_of(session.team_id, session.requested_by)
+            rt.queue.enqueue(kind, key, job_id=again, delay_seconds=delay, tenant=tenant)
             yield None
             return
         yield from _reporting_failures(rt, key, kind, session, what)
@@ -65,7 +68,7 @@ def session_step(rt: Runtime, key: str, kind: JobKind, phases: set[Phase], what:
 def _reporting_failures(rt: Runtime, key: str, kind: JobKind, session: Session, what: str) -> Iterator[Session]:
     """Yield the session to the step's body and turn any failure into a thread message."""
     try:
-        with timed_step(log, kind.value, session=key, version=session.version):
+        with timed_step(log, kind.value, session=key, version=session.version), metered(rt, session.team_id):
             yield session
     except TechspecError as exc:
         fail(rt, key, what, exc)

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.llm.tokens import token_counter
+from bot.slack.people import MENTION_LOOKUP_LIMIT
 from bot.spec.answers import AnswerSheet
+from bot.spec.bounds import LeftOut, bound_thread
 from bot.spec.condense import CondensedHistory, Line, condense_history, history_from_notes
 from bot.spec.discussion import PROMPT_RESERVE, Condenser, Discussion, RevisionContext, build_discussion
 from bot.spec.records import Reply
 from bot.spec.schemas import CondensedNotes
 from bot.spec.transcript import (
     ThreadMessage,
+    author_ids,
     clean_name,
-    mentioned_user_ids,
+    mention_ids,
     plain_text,
     readable_files,
     to_thread_messages,
@@ -36,6 +39,7 @@ class LoadedThread:
     messages: list[ThreadMessage]
     names: dict[str, str]
     bot_user_id: str
+    left_out: LeftOut | None = None
 
     @property
     def human_count(self) -> int:
@@ -91,10 +95,17 @@ class LoadedThread:
 
 def load_thread(rt: Runtime, session: Session) -> LoadedThread:
     """Read every page of the session's thread and resolve the names in it (cached)."""
-    raw = rt.slack.read_thread(session.channel_id, session.thread_ts)
+    settings = rt.settings
+    limit_messages, limit_chars = settings.techspec_thread_max_messages, settings.techspec_thread_max_chars
+    raw = rt.slack.read_thread(session.channel_id, session.thread_ts, max_messages=limit_messages)
+    raw, left_out = bound_thread(raw, limit_messages, limit_chars)
     identity = rt.slack.identity()
+    # Authors are looked up (one users.info per new author); people only mentioned are named from the
+    # cache or left as ids, so a message with thousands of mentions costs no Slack calls.
+    names = rt.users.names(author_ids(raw))
+    names = {**rt.users.known(mention_ids(raw, MENTION_LOOKUP_LIMIT) - names.keys()), **names}
     # Names are data: cleaned once here, so no display name can forge a transcript line or an answer's author.
-    names = {user: clean_name(name) for user, name in rt.users.names(mentioned_user_ids(raw)).items()}
+    names = {user: clean_name(name) for user, name in names.items()}
     limit = rt.settings.techspec_file_text_limit_bytes
     file_texts, not_slack = _file_texts(rt, raw, limit)
     messages = to_thread_messages(
@@ -113,7 +124,7 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
         user_id = asker.group(1) if asker else session.requested_by
         author = names.get(user_id) or clean_name(rt.users.names([user_id]).get(user_id) or user_id)
         messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author, "user_id": user_id})
-    return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id)
+    return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id, left_out=left_out)
 
 
 def _with_revision(session: Session, discussion: Discussion) -> Discussion:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from bot.spec.records import Reply
 from bot.store.keys import session_key
 
-Outcome = Literal["started", "write_requested", "resumed", "busy", "duplicate", "ignored", "cancelled"]
+Outcome = Literal["started", "write_requested", "resumed", "busy", "duplicate", "ignored", "cancelled", "refused"]
 
 
 class InThread(BaseModel):

@@ -56,8 +56,10 @@ def on_command(rt: Runtime) -> Listener:
             ack(text=FORGETTING, response_type="ephemeral")
             guarded(rt, None, lambda: forget.forget_command(rt, body), respond)
             return
-        ack(text=ON_IT, response_type="ephemeral")
-        guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
+        refused = commands.refusal(rt, body)  # a full queue or a spent budget: said at once, nothing queued
+        ack(text=refused or ON_IT, response_type="ephemeral")
+        if refused is None:
+            guarded(rt, None, lambda: commands.enqueue_command(rt, body), respond)
 
     return listener
 

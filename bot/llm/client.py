@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +51,8 @@ class ModelClient:
         self.model = model
         self.structured_mode = structured_mode
         self.usage: list[Usage] = []
+        # Told of every call's usage as it happens (the worker counts it against a workspace's budget).
+        self.on_usage: Callable[[Usage], None] | None = None
 
     def schema_text(self, schema: type[BaseModel]) -> str | None:
         """The schema to embed in the prompt when the endpoint cannot enforce it (json_object mode)."""
@@ -71,7 +73,7 @@ class ModelClient:
             extra={"schema": schema.__name__, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         )
         choice = response.choices[0]
-        self._record_usage(response)
+        self._record_usage(response, messages)
         usage = self.usage[-1] if getattr(response, "usage", None) is not None else None
         metrics.model_call(
             schema.__name__,
@@ -120,18 +122,23 @@ class ModelClient:
         except openai.APIStatusError as exc:
             raise ModelUnavailableError(f"status {exc.status_code}") from exc
 
-    def _record_usage(self, response: Any) -> None:
+    def _record_usage(self, response: Any, messages: Sequence[Mapping[str, str]]) -> None:
         usage = getattr(response, "usage", None)
         if usage is None:
-            return
+            # Some compatible servers report no usage: estimate (4 characters a token) rather than count
+            # nothing, so a workspace's budget still bounds its spend.
+            content = response.choices[0].message.content or ""
+            prompt = sum(len(str(m.get("content") or "")) for m in messages)
+            usage = Usage(prompt_tokens=prompt // 4 + 1, completion_tokens=len(content) // 4 + 1)
         details = getattr(usage, "prompt_tokens_details", None)
-        self.usage.append(
-            Usage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
-            )
+        used = Usage(
+            prompt_tokens=usage.prompt_tokens or 0,
+            completion_tokens=usage.completion_tokens or 0,
+            cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
         )
+        self.usage.append(used)
+        if self.on_usage is not None:
+            self.on_usage(used)
 
 
 def _describe_validation(exc: ValidationError) -> str:

@@ -19,6 +19,7 @@ from rq.worker import BaseWorker
 from bot.config import Settings
 from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
+from bot.run.queues import worker_queues
 from bot.run.survive import LoopHealth, work_forever
 from bot.run.web import create_wsgi_app
 from bot.run.worker import build_worker
@@ -80,7 +81,7 @@ def start_scheduler_thread(settings: Settings, connection: redis.Redis) -> None:
 
     RQ's own scheduler runs in a forked process, which cannot share an in-process embedded store.
     """
-    scheduler = RQScheduler([settings.techspec_queue_prefix], connection=connection)
+    scheduler = RQScheduler([q.name for q in worker_queues(settings, connection)], connection=connection)
 
     def loop() -> None:
         while True:

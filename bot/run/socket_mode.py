@@ -21,6 +21,7 @@ from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
 from bot.obs import metrics
 from bot.run.exposition import build_registry, json_response, serve_in_thread, serve_metrics
+from bot.run.pricing import metric_prices
 from bot.run.web import health
 from bot.wiring import build_runtime, connect_redis, probe_redis, set_runtime
 
@@ -47,7 +48,7 @@ def run_socket(settings: Settings) -> int:
     connection = connect_redis(settings.redis_url, settings, socket_timeout=2.0, retries=1)
     rt = build_runtime(settings, connection, JOBS)
     set_runtime(rt)
-    metrics.set_prices({settings.openai_model: settings.model_price()})
+    metrics.set_prices(metric_prices(settings))
     handler = connect_socket_mode(create_app(rt), settings.slack_app_token.get_secret_value())
     probe = probe_redis(settings.redis_url, settings)
     if settings.techspec_metrics_port:

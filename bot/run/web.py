@@ -18,6 +18,7 @@ from bot.listeners.app import create_app
 from bot.obs import metrics
 from bot.obs.multiproc import process_dead
 from bot.run.exposition import build_registry, json_response, live_workers, serve_metrics
+from bot.run.pricing import metric_prices
 from bot.wiring import Runtime, build_runtime, connect_redis, probe_redis
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def build_web_app(settings: Settings) -> WsgiApp:
     assert settings.redis_url is not None  # required for this mode by load_settings
     # Short timeouts: Slack wants an ack within 3 s, so a stalled Redis must fail a request fast.
     connection = connect_redis(settings.redis_url, settings, socket_timeout=2.0, retries=1)
-    metrics.set_prices({settings.openai_model: settings.model_price()})
+    metrics.set_prices(metric_prices(settings))
     return create_wsgi_app(build_runtime(settings, connection, JOBS), probe_redis(settings.redis_url, settings))
 
 

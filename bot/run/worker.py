@@ -15,6 +15,8 @@ from bot.flow.jobs import JOBS
 from bot.obs import metrics
 from bot.obs.multiproc import merge_dead_processes
 from bot.run.exposition import build_registry, json_response, serve_in_thread, serve_metrics
+from bot.run.pricing import metric_prices
+from bot.run.queues import RoundRobin, worker_queues
 from bot.run.survive import LoopHealth, work_forever
 from bot.run.warmup import warm_worker
 from bot.wiring import build_runtime, connect_redis, probe_redis, set_runtime
@@ -40,11 +42,11 @@ class _StopAware(BaseWorker):
         super().request_stop(signum, frame)
 
 
-class TechspecSimpleWorker(_StopAware, SimpleWorker):
-    """RQ's in-process worker (the one-process development mode), stop-aware."""
+class TechspecSimpleWorker(_StopAware, RoundRobin, SimpleWorker):
+    """RQ's in-process worker reading the shard queues round-robin (the one-process development mode), stop-aware."""
 
 
-class TechspecWorker(_StopAware, Worker):
+class TechspecWorker(_StopAware, RoundRobin, Worker):
     """RQ's forking worker with a configurable heartbeat grace, a liveness mark, and metrics upkeep.
 
     RQ adds a fixed 60 s to every heartbeat, so a SIGKILLed worker's job is only re-queued a minute
@@ -66,8 +68,8 @@ class TechspecWorker(_StopAware, Worker):
 
 
 def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False) -> _StopAware:
-    """A worker on the bot's queue; `simple` runs jobs in-process (the one-process development mode)."""
-    queue = Queue(settings.techspec_queue_prefix, connection=connection)
+    """A worker on the bot's queues, round-robin; `simple` runs jobs in-process (one-process development)."""
+    queues = worker_queues(settings, connection)
     maintenance = settings.techspec_worker_maintenance_interval
     options: dict[str, Any] = {
         "connection": connection,
@@ -78,9 +80,9 @@ def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = 
         "worker_ttl": maintenance + 15,
     }
     if simple:
-        return TechspecSimpleWorker([queue], **options)
+        return TechspecSimpleWorker(queues, **options)
     TechspecWorker.heartbeat_grace = settings.techspec_worker_heartbeat_grace
-    return TechspecWorker([queue], **options)
+    return TechspecWorker(queues, **options)
 
 
 def run_worker(settings: Settings) -> int:
@@ -88,7 +90,7 @@ def run_worker(settings: Settings) -> int:
     assert settings.redis_url is not None  # required for this mode by load_settings
     rt = build_runtime(settings, connect_redis(settings.redis_url, settings), JOBS)
     set_runtime(rt)
-    metrics.set_prices({settings.openai_model: settings.model_price()})
+    metrics.set_prices(metric_prices(settings))
     # An idle RQ worker blocks on the queue for up to the maintenance interval, and a stalled read times
     # out 10 s after that, three tries in all before RQ gives up: only longer silence means it is stuck.
     health = LoopHealth(stale_after=4.0 * (settings.techspec_worker_maintenance_interval + 10) + 30)

@@ -118,13 +118,17 @@ class SlackGateway:
             if slack_error_code(exc) not in ("no_reaction", "message_not_found"):
                 raise
 
-    def read_thread(self, channel: str, ts: str, page_size: int = 200) -> list[dict[str, Any]]:
-        """Every message of the thread containing ts, root first, following every cursor."""
+    def read_thread(
+        self, channel: str, ts: str, page_size: int = 200, max_messages: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The thread containing ts, root first, following cursors until max_messages are read (or all)."""
         messages: list[dict[str, Any]] = []
         try:
             # The SDK's response iterator follows response_metadata.next_cursor page by page.
             for page in self.client.conversations_replies(channel=channel, ts=ts, limit=page_size):
                 messages.extend(page.get("messages", []))
+                if max_messages is not None and len(messages) >= max_messages:
+                    break  # the rest would be left out anyway: don't spend Slack calls on it
         except SlackApiError as exc:
             if slack_error_code(exc) in ("thread_not_found", "message_not_found"):
                 raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"]) from exc
@@ -158,6 +162,14 @@ class SlackGateway:
                 profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user["name"]
             )
         return names
+
+    def is_workspace_admin(self, user_id: str) -> bool:
+        """True when users.info says the person is a workspace admin or owner (False if Slack won't say)."""
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
     def is_member(self, channel: str, user: str) -> bool:
         """True when user is a member of channel (paging through conversations.members)."""

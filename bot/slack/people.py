@@ -20,6 +20,22 @@ class NameStore(Protocol):
         ...
 
 
+# The most mentioned people a thread's reading looks up in the cache (one MGET); the rest stay as ids.
+MENTION_LOOKUP_LIMIT = 1000
+
+
+class AdminStore(Protocol):
+    """Where admin flags are cached (bot.store.caches.AdminFlags)."""
+
+    def get(self, team_id: str, user_id: str) -> bool | None:
+        """The cached flag, or None."""
+        ...
+
+    def put(self, team_id: str, user_id: str, is_admin: bool) -> None:
+        """Remember the flag."""
+        ...
+
+
 class UserDirectory:
     """Resolves user ids to display names: one cache read, then users.info only for the misses."""
 
@@ -37,3 +53,15 @@ class UserDirectory:
             self.cache.put_many(fetched)
             names.update(fetched)
         return names
+
+    def known(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Display names the cache already has for user_ids (no Slack call; used for mentions)."""
+        return self.cache.get_many(sorted(set(user_ids))[:MENTION_LOOKUP_LIMIT])
+
+    def is_admin(self, team_id: str, user_id: str, flags: AdminStore) -> bool:
+        """True for a workspace admin or owner (cached for an hour in flags)."""
+        cached = flags.get(team_id, user_id)
+        if cached is None:
+            cached = self.slack.is_workspace_admin(user_id)
+            flags.put(team_id, user_id, cached)
+        return cached

@@ -253,3 +253,19 @@ def mentioned_user_ids(raw_messages: list[dict[str, Any]]) -> set[str]:
             ids.add(str(message["user"]))
         ids.update(re.findall(r"<@([UW][A-Z0-9]+)", str(message.get("text", ""))))
     return ids
+
+
+def author_ids(raw_messages: list[dict[str, Any]]) -> set[str]:
+    """The user ids that wrote the messages: the only names worth a users.info each."""
+    return {str(message["user"]) for message in raw_messages if message.get("user")}
+
+
+def mention_ids(raw_messages: list[dict[str, Any]], limit: int) -> set[str]:
+    """Up to limit distinct user ids mentioned in the messages' text (named from the cache, never looked up)."""
+    ids: set[str] = set()
+    for message in raw_messages:
+        for user_id in re.findall(r"<@([UW][A-Z0-9]+)", str(message.get("text", ""))):
+            ids.add(user_id)
+            if len(ids) >= limit:
+                return ids
+    return ids

@@ -8,7 +8,15 @@ from typing import cast
 import redis
 
 from bot.spec.records import RecentSpec
-from bot.store.keys import NAME_TTL_SECONDS, RECENT_TTL_SECONDS, marker_key, name_key, recent_key
+from bot.store.keys import (
+    ADMIN_TTL_SECONDS,
+    NAME_TTL_SECONDS,
+    RECENT_TTL_SECONDS,
+    admin_key,
+    marker_key,
+    name_key,
+    recent_key,
+)
 
 RECENT_LIMIT = 10
 
@@ -66,3 +74,19 @@ class OnceMarkers:
     def first(self, kind: str, session_key: str, *parts: object, ttl_seconds: int) -> bool:
         """True for the one caller that sets this marker first."""
         return bool(self.redis.set(marker_key(kind, session_key, *parts), "1", nx=True, ex=ttl_seconds))
+
+
+class AdminFlags:
+    """Whether a person is a workspace admin or owner, cached for an hour (users.info is asked once)."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+
+    def get(self, team_id: str, user_id: str) -> bool | None:
+        """The cached answer, or None when nobody asked within the hour."""
+        raw = cast(bytes | None, self.redis.get(admin_key(team_id, user_id)))
+        return None if raw is None else raw == b"1"
+
+    def put(self, team_id: str, user_id: str, is_admin: bool) -> None:
+        """Remember the answer for an hour."""
+        self.redis.set(admin_key(team_id, user_id), "1" if is_admin else "0", ex=ADMIN_TTL_SECONDS)

@@ -151,3 +151,55 @@ def name_pattern() -> str:
 
 def _glob_escape(value: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in value)
+
+
+# -- fair use: admission slots, start history, spend, admin flags, refusal notices -------------------
+
+# A session holds its active slot for at most this long after its last move: a question round nobody
+# touched for a day (the reminder has gone out by then) stops counting against the person's limits,
+# and a session lost without a transition (expired, forgotten) frees its slot by itself.
+SLOT_HOLD_SECONDS = 24 * 3600
+# The window of the new-sessions-per-hour limit.
+START_WINDOW_SECONDS = 3600
+# Day counters are kept a little over a month, month counters a little over a year (for comparisons).
+USAGE_DAY_TTL_SECONDS = 40 * 24 * 3600
+USAGE_MONTH_TTL_SECONDS = 400 * 24 * 3600
+# Whether someone is a workspace admin or owner changes rarely; an hour bounds users.info for the Home tab.
+ADMIN_TTL_SECONDS = 3600
+
+
+def slots_key(scope: str, *parts: str) -> str:
+    """Key of the sorted set of sessions holding an active slot in one scope (member: session key,
+    score: when the slot frees by itself). scope is "user", "channel" or "team"."""
+    return ":".join([PREFIX, "slots", scope, *parts])
+
+
+def starts_key(team_id: str, user_id: str) -> str:
+    """Key of the sorted set of a person's session starts in the last hour (score: when)."""
+    return f"{PREFIX}:starts:{team_id}:{user_id}"
+
+
+def usage_key(team_id: str, period: str) -> str:
+    """Key of a workspace's model usage for one period ("2026-11" or "2026-11-30"): a hash of counters."""
+    return f"{PREFIX}:usage:{team_id}:{period}"
+
+
+def admin_key(team_id: str, user_id: str) -> str:
+    """Key caching whether a person is a workspace admin or owner ("1" or "0")."""
+    return f"{PREFIX}:admin:{team_id}:{user_id}"
+
+
+def notice_key(team_id: str, user_id: str, reason: str) -> str:
+    """Key marking that a person was just told about a refusal (so a flood of requests gets one notice)."""
+    return f"{PREFIX}:notice:{team_id}:{user_id}:{reason}"
+
+
+def shard_queue_name(prefix: str, shard: int) -> str:
+    """Name of one of the RQ shard queues (RQ stores it under rq:queue:<name>)."""
+    return f"{prefix}:shard:{shard}"
+
+
+def is_shard_queue_name(prefix: str, name: str) -> bool:
+    """True for a name built by shard_queue_name with this prefix (workers find older shard sets by it)."""
+    head, _, number = name.rpartition(":")
+    return head == f"{prefix}:shard" and number.isdigit()

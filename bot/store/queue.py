@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import StrEnum
@@ -18,7 +19,7 @@ import redis
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
 
-from bot.store.keys import session_digest
+from bot.store.keys import session_digest, shard_queue_name
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,18 @@ def job_id(kind: JobKind, subject: str, *parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join([kind.value, session_digest(subject), *(str(p) for p in parts)]))
 
 
+def tenant_of(team_id: str, user_id: str) -> str:
+    """Whose work a job is: the person (in their workspace) who asked for the session."""
+    return f"{team_id}:{user_id}"
+
+
 class JobQueue:
-    """Enqueues the bot's jobs; each retries after a worker dies mid-run (RQ re-queues abandoned jobs)."""
+    """Enqueues the bot's jobs; each retries after a worker dies mid-run (RQ re-queues abandoned jobs).
+
+    Jobs go to one of a fixed set of shard queues chosen by a hash of their tenant (the person who asked),
+    and workers read the shards round-robin (bot.run.queues): one person's backlog waits in its own shard
+    while everyone else's jobs are taken in turn. The unsharded queue of older releases is still read.
+    """
 
     def __init__(
         self,
@@ -58,17 +69,39 @@ class JobQueue:
         retry_intervals: list[int],
         result_ttl: int = 300,
         failure_ttl: int = 7 * 24 * 3600,
+        shards: int = 1,
     ) -> None:
+        self.connection = connection
+        # The one queue of releases before sharding: nothing is enqueued on it any more, workers drain it.
         self.queue = Queue(name, connection=connection, default_timeout=job_timeout)
+        self.shards = [
+            Queue(shard_queue_name(name, i), connection=connection, default_timeout=job_timeout)
+            for i in range(max(1, shards))
+        ]
         self.jobs = jobs
         self.on_failure = on_failure
         self.retry_intervals = retry_intervals
         self.result_ttl = result_ttl
         self.failure_ttl = failure_ttl
 
-    def enqueue(self, kind: JobKind, *args: Any, job_id: str, delay_seconds: float = 0) -> bool:
-        """Enqueue the job of this kind with args, once under job_id; False when already queued or running."""
+    def shard_for(self, tenant: str) -> Queue:
+        """The shard queue a tenant's jobs go to (a stable hash: the same on every process and release)."""
+        return self.shards[zlib.crc32(tenant.encode()) % len(self.shards)]
+
+    def depth(self) -> int:
+        """Jobs waiting to start on every queue the workers read (one pipelined LLEN each)."""
+        with self.connection.pipeline(transaction=False) as pipe:
+            for queue in [self.queue, *self.shards]:
+                pipe.llen(queue.key)
+            return sum(int(n) for n in pipe.execute())
+
+    def enqueue(
+        self, kind: JobKind, *args: Any, job_id: str, delay_seconds: float = 0, tenant: str | None = None
+    ) -> bool:
+        """Enqueue the job of this kind with args, once under job_id, on its tenant's shard; False when
+        already queued or running. Without a tenant the job's first argument (a session key) stands in."""
         func = self.jobs[kind]
+        queue = self.shard_for(tenant if tenant is not None else str(args[0] if args else job_id))
         options: dict[str, Any] = {
             "job_id": job_id,
             # RQ logs a job's description at INFO; by default that is the call with its arguments,
@@ -83,9 +116,9 @@ class JobQueue:
         }
         try:
             if delay_seconds > 0:
-                self.queue.enqueue_in(timedelta(seconds=delay_seconds), func, *args, **options)
+                queue.enqueue_in(timedelta(seconds=delay_seconds), func, *args, **options)
             else:
-                self.queue.enqueue(func, *args, **options)
+                queue.enqueue(func, *args, **options)
         except DuplicateJobError:
             log.info("job already queued", extra={"job_id": job_id})
             return False

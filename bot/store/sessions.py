@@ -33,6 +33,7 @@ from bot.store.keys import (
     session_key,
     trigger_key,
 )
+from bot.store.limits import hold_or_free
 
 
 class Phase(StrEnum):
@@ -183,6 +184,8 @@ class SessionStore:
                     else:
                         pipe.expire(replies_key(key), self.ttl)
                     pipe.set(history_key(key), session.phase.value, ex=self.history_ttl)
+                    # Fair use: the session's active slots follow its phase in the same MULTI.
+                    hold_or_free(pipe, key, session.requested_by, session.phase in ACTIVE_PHASES, session.updated_at)
                     pipe.execute()
                     return session
                 except redis.WatchError:

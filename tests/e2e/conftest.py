@@ -74,7 +74,20 @@ def bot_env(slack_url: str, model_url: str, redis_url: str, port: int) -> dict[s
         "OPENAI_TIMEOUT_SECONDS": "20",
         # The emulator serves url_private downloads itself: it is the only "Slack file host" here.
         "TECHSPEC_SLACK_FILE_HOSTS": slack_url.split("/api/", 1)[0],
+        # The tests share one workspace and three people: fair-use limits would refuse them. They are
+        # tested with their own settings (tests/e2e/test_fair_use.py); the bench's flood part sets its own.
+        **UNLIMITED,
     }
+
+
+UNLIMITED = {
+    "TECHSPEC_MAX_ACTIVE_PER_USER": "1000",
+    "TECHSPEC_MAX_ACTIVE_PER_CHANNEL": "10000",
+    "TECHSPEC_MAX_ACTIVE_PER_WORKSPACE": "100000",
+    "TECHSPEC_MAX_STARTS_PER_USER_HOUR": "10000",
+    "TECHSPEC_MAX_QUEUE_DEPTH": "1000000",
+    "TECHSPEC_MONTHLY_BUDGET_USD": "0",
+}
 
 
 def seed_people(slack: SlackEmulator) -> None:

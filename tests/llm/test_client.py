@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.config import DEFAULT_PROMPTS_DIR
 from bot.errors import ModelConfigError, ModelOutputError, ModelUnavailableError
-from bot.llm.client import ModelClient
+from bot.llm.client import ModelClient, Usage
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.spec.schemas import ClarifyResult
@@ -179,3 +179,17 @@ def test_json_object_mode_embeds_the_schema(emulator: ModelEmulator, prompts: Pr
     body = emulator.requests[0].body
     assert body["response_format"] == {"type": "json_object"}
     assert body["messages"][1]["content"] == f"Is the thread clear? <json_schema>{schema}</json_schema>"
+
+
+def test_an_endpoint_that_reports_no_usage_is_estimated_not_free(
+    llm: PromptedModel, model: ModelClient, emulator: ModelEmulator
+) -> None:
+    emulator.report_usage = False
+    try:
+        seen: list[Usage] = []
+        model.on_usage = seen.append
+        ask(llm)
+    finally:
+        emulator.report_usage = True
+        model.on_usage = None
+    assert len(seen) == 1 and seen[0].prompt_tokens > 100 and seen[0].completion_tokens > 0

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.slack import blocks as ui_blocks
 from bot.slack import questions as ui_questions
+from bot.slack import refusals
 from bot.slack import texts as messages
 from bot.spec.answers import Replacement
 from bot.spec.diff import diff_specs, unchanged_count
@@ -157,6 +159,26 @@ def renderings() -> dict[str, Callable[[], str]]:
             )
         ),
         "help": lambda: render_message(messages.HELP_TEXT, None),
+        "refused_limit": lambda: render_message(refusals.active_limit("user", 3, 1700086400.0), None),
+        "refused_budget": lambda: render_message(
+            refusals.budget_spent("$200.41 of $200.00", datetime(2026, 11, 28, tzinfo=UTC)), None
+        ),
+        "budget_warning": lambda: render_message(
+            refusals.budget_warning(84.2, "$168.40 of $200.00", datetime(2026, 11, 20, tzinfo=UTC)), None
+        ),
+        "home_usage": lambda: render_message(
+            "",
+            [
+                block.to_dict()
+                for block in refusals.usage_blocks(
+                    "November 2026",
+                    "$168.40 of $200.00",
+                    84.2,
+                    "1,204 model calls · 61,830,112 prompt tokens (9,120,256 cached) · 4,911,020 completion tokens",
+                    "$6.12, 41 calls, 2,310,448 tokens",
+                )
+            ],
+        ),
     }
 
 

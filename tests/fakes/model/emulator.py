@@ -44,6 +44,7 @@ class ModelEmulator:
         self.requests: list[RecordedRequest] = []
         self.responder: Responder | None = None
         self.latency: float = 0.0
+        self.report_usage = True  # False: answer without a `usage` block, as some compatible servers do
         self._lock = threading.Lock()
         self._faults: list[flt.Fault] = []
         self._scripts: dict[str, deque[ScriptedAnswer]] = {}
@@ -253,7 +254,10 @@ class ModelEmulator:
                 cached=cached,
             )
         content, finish_reason = self._content(record)
-        return chat_completion(record.body, content=content, finish_reason=finish_reason, cached=cached)
+        body = chat_completion(record.body, content=content, finish_reason=finish_reason, cached=cached)
+        if not self.report_usage:
+            body.pop("usage", None)
+        return body
 
     def _content(self, record: RecordedRequest) -> tuple[str, str]:
         """Scripted content (own schema name first, then "*"), else responder, else default."""

@@ -122,9 +122,14 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         real_name: str | None = None,
         display_name: str | None = None,
         is_bot: bool = False,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
-        """Add a user that users.info will return."""
-        return copy.deepcopy(self.ws.add_user(user_id, name, real_name, display_name, is_bot))
+        """Add a user that users.info will return (is_admin/is_owner as Slack sets them for workspace admins)."""
+        return copy.deepcopy(
+            self.ws.add_user(user_id, name, real_name, display_name, is_bot, is_admin=is_admin, is_owner=is_owner)
+        )
 
     def add_channel(
         self,

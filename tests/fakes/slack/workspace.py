@@ -63,6 +63,8 @@ class Workspace:
         real_name: str | None = None,
         display_name: str | None = None,
         is_bot: bool = False,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
         """Create or replace a user record shaped like users.info's `user`."""
         real = real_name or name
@@ -72,6 +74,9 @@ class Workspace:
             "name": name,
             "real_name": real,
             "is_bot": is_bot,
+            "is_admin": is_admin or is_owner,  # Slack: owners are admins too
+            "is_owner": is_owner,
+            "is_primary_owner": False,
             "deleted": False,
             "is_app_user": False,
             "tz": "Europe/London",
