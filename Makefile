@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke
+.PHONY: chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke compose-smoke
 
 setup: $(STAMP)
 
@@ -33,6 +33,9 @@ image:  ## build the container image with podman or docker (see docs/operating.m
 
 container-smoke: setup  ## the e2e smoke against the built image: web + worker containers, one session to a pinned spec
 	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.container_smoke
+
+compose-smoke: setup  ## compose.yaml up with podman-compose (PODMAN_COMPOSE=path), then the e2e smoke against it
+	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.compose_smoke
 
 test: setup  ## unit, integration and end-to-end tests (starts its own redis-server)
 	@bash scripts/test.sh $(ARGS)
