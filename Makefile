@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 redaction-report: setup  ## recall and false redactions per class over tests/spec/secret_corpus.py, and ms per 10 KB
 	$(PY) -m tests.spec.redaction_report
 
-.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke
+.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke compose-smoke
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ image:  ## build the container image with podman or docker (see docs/operating.m
 
 container-smoke: setup  ## the e2e smoke against the built image: web + worker containers, one session to a pinned spec
 	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.container_smoke
+
+compose-smoke: setup  ## compose.yaml up with podman-compose (PODMAN_COMPOSE=path), then the e2e smoke against it
+	NO_PROXY=127.0.0.1,localhost $(PY) -m tests.compose_smoke
 
 test: setup  ## unit, integration and end-to-end tests (starts its own redis-server)
 	@bash scripts/test.sh $(ARGS)

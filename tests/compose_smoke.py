@@ -37,7 +37,7 @@ def compose(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     """podman-compose with compose.yaml and the smoke's overrides."""
     files = ["-f", str(REPO / "compose.yaml"), "-f", str(REPO / "tests/compose.smoke.yaml")]
     return subprocess.run(
-        ["podman-compose", "-p", "techspec-smoke", *files, *args],
+        [os.environ.get("PODMAN_COMPOSE", "podman-compose"), "-p", "techspec-smoke", *files, *args],
         cwd=REPO,
         env=env,
         capture_output=True,

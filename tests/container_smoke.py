@@ -56,7 +56,7 @@ def smoke(stack: Stack, worker_port: int | None) -> None:
     for url in urls:
         with urllib.request.urlopen(url, timeout=10) as response:
             assert b"techspec_" in response.read()
-    print("container smoke: a mention got its questions, the answers a pinned TECHNICAL_SPEC.md; /metrics on both")
+    print("smoke: a mention got its questions, the answers a pinned TECHNICAL_SPEC.md; /metrics answered")
 
 
 def main() -> int:

@@ -83,4 +83,4 @@ def test_compose_runs_the_image_for_web_worker_and_redis() -> None:
     services = compose["services"]
     assert {"redis", "web", "worker"} <= set(services)
     assert services["web"]["command"] == ["web"] and services["worker"]["command"] == ["worker"]
-    assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert "REDIS_URL=redis://redis:6379/0" in services["web"]["environment"]

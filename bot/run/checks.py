@@ -52,6 +52,9 @@ def check_redis(settings: Settings) -> None:
     except redis.AuthenticationError:
         raise ConfigError("REDIS_URL", "was refused: wrong password or user in the URL") from None
     except redis.RedisError as exc:
+        if "certificate verify failed" in str(exc):
+            fix = "set TECHSPEC_REDIS_SSL_CERT_REQS=none for a provider's self-signed certificate"
+            raise ConfigError("REDIS_URL", f"presents a certificate that cannot be verified: {fix}") from None
         raise ConfigError("REDIS_URL", f"cannot be reached ({type(exc).__name__}): is Redis running there?") from None
 
 

@@ -77,7 +77,9 @@ def wait_for_redis(probe: redis.Redis, backoff: Backoff, health: LoopHealth) -> 
         except redis.RedisError as exc:
             health.mark("waiting for redis")
             if waited == 0.0:
-                log.warning("redis unreachable; the worker waits for it", extra={"error_type": type(exc).__name__})
+                # redis-py's messages name the host, port and cause (refused, timeout, certificate), never a password.
+                detail = {"error_type": type(exc).__name__, "detail": str(exc)[:200]}
+                log.warning("redis unreachable; the worker waits for it", extra=detail)
             waited += backoff.wait()
             continue
         if waited:

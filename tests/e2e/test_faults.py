@@ -116,6 +116,8 @@ def test_bot_not_in_channel_tells_how_to_fix(fresh: Stack) -> None:
     stack = fresh
     channel = stack.new_channel(members=("UANA", "UBOB"))
     root = design_thread(stack, channel)
+    # Only this test's answer: an earlier test's late "already under way" must not satisfy the wait.
+    before = len(stack.slack.responses)
     stack.slack.send_message_shortcut("UANA", channel, root)
     # Wait for this answer, not any: an earlier test's "already under way" is in the same list.
     wait_until(lambda: "/invite" in json.dumps(stack.slack.responses), 10, message=f"response\n{stack.logs()}")
