@@ -30,6 +30,8 @@ from bot.store.keys import (
     recent_pattern,
     session_key,
     session_key_of,
+    slots_pattern,
+    starts_pattern,
     trigger_pattern,
 )
 
@@ -51,6 +53,14 @@ class Scope:
         if self.thread_ts is not None:
             return any(parts[i : i + 2] == [self.channel_id, self.thread_ts] for i in range(len(parts) - 1))
         return (self.channel_id or self.team_id) in parts
+
+    def names_member(self, member: str) -> bool:
+        """True when a set member (a session key, or one with a suffix) belongs to this scope."""
+        if self.thread_ts is not None:
+            return member.startswith(session_key(self.team_id, self.channel_id or "", self.thread_ts))
+        if self.channel_id is not None:
+            return f":{self.team_id}:{self.channel_id}:" in member
+        return f":{self.team_id}:" in member
 
     def names_job(self, text: str) -> bool:
         """True when a job's arguments (as text) are about this scope (ids matched whole: C1 is not C10)."""
@@ -90,6 +100,7 @@ class Forgetter:
             keys.update(self._scan(name_pattern()))  # one bot token, one workspace: every cached name is its
         else:
             self._forget_recent(scope)
+        self._forget_members(scope)
         deleted = sum(int(cast(int, self.redis.delete(*batch))) for batch in _batches(sorted(keys)))
         jobs, running = self._forget_jobs(scope)
         log.info("forgot", extra={"keys": deleted, "jobs": jobs, "running": len(running)})
@@ -142,6 +153,15 @@ class Forgetter:
                     scope.thread_ts is None or scope.thread_ts in (entry.thread_ts, None)
                 ):
                     self.redis.zrem(key, member)
+
+    def _forget_members(self, scope: Scope) -> None:
+        """Take the scope's sessions out of the fair-use sets (active slots, start history) that others share."""
+        sets = [k for k in self._scan(slots_pattern()) if scope.team_id in k.split(":")]
+        for key in sets + self._scan(starts_pattern(scope.team_id)):
+            members = [m.decode() for m, _ in self.redis.zscan_iter(key, count=SCAN_COUNT)]
+            gone = [m for m in members if scope.names_member(m)]
+            if gone:
+                self.redis.zrem(key, *gone)
 
     def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
         """Delete the queue's jobs about scope (queued, scheduled, finished, failed) and their results."""

@@ -174,6 +174,16 @@ def slots_key(scope: str, *parts: str) -> str:
     return ":".join([PREFIX, "slots", scope, *parts])
 
 
+def slots_pattern() -> str:
+    """SCAN pattern for every active-slot set (their members name sessions, so forgetting looks inside)."""
+    return f"{PREFIX}:slots:*"
+
+
+def starts_pattern(team_id: str) -> str:
+    """SCAN pattern for every person's start history in a workspace (members name sessions)."""
+    return f"{PREFIX}:starts:{_glob_escape(team_id)}:*"
+
+
 def starts_key(team_id: str, user_id: str) -> str:
     """Key of the sorted set of a person's session starts in the last hour (score: when)."""
     return f"{PREFIX}:starts:{team_id}:{user_id}"

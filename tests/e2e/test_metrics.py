@@ -23,7 +23,7 @@ def measured(redis_url: str) -> Iterator[tuple[Stack, int]]:
     port = free_port()
     overrides = {
         "TECHSPEC_METRICS_PORT": str(port),
-        "TECHSPEC_MODEL_PRICES": '{"test-model": [2.0, 8.0]}',
+        "TECHSPEC_MODEL_PRICES": '{"test-model": {"input": 2.0, "output": 8.0}}',
         "TECHSPEC_WEB_WORKERS": "3",  # the web's /metrics adds up its gunicorn processes
     }
     with running_stack(redis_url.rsplit("/", 1)[0] + "/2", **overrides) as stack:
