@@ -19,6 +19,7 @@ from bot.obs import metrics
 from bot.obs.multiproc import process_dead
 from bot.run.exposition import build_registry, json_response, live_workers, serve_metrics
 from bot.run.pricing import metric_prices
+from bot.store.keys import signature_warning_key
 from bot.wiring import Runtime, build_runtime, connect_redis, probe_redis
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def create_wsgi_app(rt: Runtime, probe: redis.Redis | None = None) -> WsgiApp:
     """A WSGI app routing /slack/events to Bolt, /healthz to the health check and /metrics to Prometheus."""
     bolt = SlackRequestHandler(create_app(rt))
     registry = build_registry(probe or rt.redis, rt.settings.techspec_queue_prefix)
-    alarm = SignatureAlarm(probe or rt.redis, f"{rt.settings.techspec_queue_prefix}:signature-warned")
+    alarm = SignatureAlarm(probe or rt.redis, signature_warning_key(rt.settings.techspec_queue_prefix))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -204,6 +204,11 @@ def notice_key(team_id: str, user_id: str, reason: str) -> str:
     return f"{PREFIX}:notice:{team_id}:{user_id}:{reason}"
 
 
+def signature_warning_key(queue_prefix: str) -> str:
+    """Key marking that some web process warned about bad signatures this minute (one warning for all)."""
+    return f"{queue_prefix}:signature-warned"
+
+
 def shard_queue_name(prefix: str, shard: int) -> str:
     """Name of one of the RQ shard queues (RQ stores it under rq:queue:<name>)."""
     return f"{prefix}:shard:{shard}"
