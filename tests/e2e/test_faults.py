@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.store.keys import session_key
+from bot.store.keys import lock_key, session_key
 from bot.store.sessions import Phase, Session
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import (
@@ -188,6 +188,17 @@ def test_a_session_whose_job_was_lost_resumes_on_the_next_mention(fresh: Stack) 
     stack = fresh
     channel, root, _ = thread_with_questions(stack)
     key = session_key("T0001", channel, root)
+    # The reading job posts the questions and then still holds the session's lease for a moment (it moves the
+    # session on and schedules the reminder): a job that "vanished an hour ago" holds nothing, so wait for that.
+    wait_until(
+        lambda: (
+            not stack.redis.exists(lock_key(key))
+            and (s := session_of(stack, channel, root))
+            and s.phase == Phase.AWAITING_ANSWERS
+        ),
+        20,
+        message=f"reading job finished\n{stack.logs()}",
+    )
     lost = Session.model_validate_json(stack.redis.get(key) or b"")
     lost.phase, lost.updated_at = Phase.WRITING, lost.updated_at - 3600  # its job vanished an hour ago
     stack.redis.set(key, lost.model_dump_json(), ex=3600)
