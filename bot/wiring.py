@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import redis
 
 from bot.config import Settings
+from bot.llm.capabilities import CallOptions
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.slack.people import UserDirectory
 from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
+from bot.store.capabilities import RedisCapabilities
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 
@@ -50,7 +52,8 @@ class Runtime:
                 model=s.openai_model,
                 timeout=s.openai_timeout_seconds,
                 max_retries=s.openai_max_retries,
-                structured_mode=s.structured_mode,
+                options=call_options(s),
+                capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
             )
             self._model_pid = os.getpid()
         return self._model
@@ -59,6 +62,18 @@ class Runtime:
     def llm(self) -> PromptedModel:
         """The model port the spec services take: this process's model client with the prompt library."""
         return PromptedModel(self.model, self.prompts)
+
+
+def call_options(settings: Settings) -> CallOptions:
+    """How model calls are made, from settings (the eval builds its client with the same)."""
+    return CallOptions(
+        mode=settings.structured_mode,
+        temperature=settings.openai_temperature,
+        seed=settings.openai_seed,
+        max_output_tokens=settings.techspec_max_output_tokens,
+        context_window=settings.techspec_context_window,
+        slots=settings.openai_server_slots,
+    )
 
 
 @dataclass(frozen=True)

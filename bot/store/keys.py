@@ -90,3 +90,13 @@ def marker_key(kind: str, session_key_: str, *parts: object) -> str:
     """Key of a once-only marker for a session ("replaced" notices, "reminded")."""
     digest = hashlib.sha1(session_key_.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
     return ":".join([PREFIX, kind, digest, *(str(p) for p in parts)])
+
+
+# What an OpenAI-compatible endpoint was found to accept; a day, so a server upgrade is noticed.
+CAPABILITY_TTL_SECONDS = 24 * 3600
+
+
+def capability_key(endpoint: str, model: str) -> str:
+    """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
+    digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
+    return f"{PREFIX}:capability:{digest}"

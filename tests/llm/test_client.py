@@ -109,7 +109,8 @@ def test_the_repair_request_carries_the_real_problem_rendered_by_jinja(
 
 
 def test_the_echoed_invalid_answer_is_capped(llm: PromptedModel, emulator: ModelEmulator) -> None:
-    emulator.script("ClarifyResult", json.dumps({**VALID, "title": "x" * 30_000, "extra": 1}))
+    # Not JSON at all, so local repair (clipping to the schema's bounds) cannot shorten it.
+    emulator.script("ClarifyResult", "Sure: " + "x" * 30_000)
     emulator.script("ClarifyResult", VALID)
     assert ask(llm).title == "Export"
     echoed = emulator.requests[1].body["messages"][-2]

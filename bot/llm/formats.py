@@ -1,0 +1,126 @@
+"""The request and answer side of each structured mode: response_format, schema text, local repair.
+
+Schemas carry size bounds (maxItems, maxLength) so a looping model cannot fill the context; the
+answer is clipped to those bounds here before it is validated, so an over-long list costs nothing
+more than the items past the bound, never a repair round.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+Schema = dict[str, Any]
+# Strict mode on hosted endpoints accepts maxItems but not every string keyword: maxLength is
+# enforced by the grammar-based servers (json_object + schema) and by our clipping instead.
+_STRICT_UNSUPPORTED = ("maxLength", "minLength")
+EXAMPLE_TEXT = "..."
+
+
+def response_format(mode: str, name: str, strict: Schema) -> dict[str, Any] | None:
+    """The response_format to send in mode for a strict schema (None: send none, plain text)."""
+    if mode == "json_schema":
+        hosted = _without(strict, _STRICT_UNSUPPORTED)
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": hosted, "strict": True}}
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": strict}
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def schema_text(mode: str, strict: Schema) -> str | None:
+    """The schema pasted into the prompt in the modes where the server does not enforce it."""
+    if mode in ("json_schema", "json_object_schema"):
+        return None
+    return json.dumps(strict, separators=(",", ":"))
+
+
+def json_example(mode: str, strict: Schema) -> str | None:
+    """In plain-text mode, an example object of the right shape (small models copy shapes well)."""
+    if mode != "text":
+        return None
+    return json.dumps(_example(strict, strict.get("$defs", {}), 0), ensure_ascii=False)
+
+
+def extract_json(content: str) -> str:
+    """The JSON object in an answer: as is when it parses, else the outermost {...} (fences, chatter)."""
+    text = content.strip()
+    try:
+        json.loads(text)
+        return text
+    except ValueError:
+        pass
+    start, end = text.find("{"), text.rfind("}")
+    if start == -1 or end <= start:
+        return text
+    candidate = text[start : end + 1]
+    try:
+        json.loads(candidate)
+    except ValueError:
+        return text
+    return candidate
+
+
+def clip_to_bounds(content: str, strict: Schema) -> str:
+    """content with lists cut to maxItems and strings to maxLength (content unchanged if not JSON)."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    clipped = _clip(data, strict, strict.get("$defs", {}))
+    return content if clipped == data else json.dumps(clipped, ensure_ascii=False)
+
+
+def _resolve(node: Schema, defs: Schema) -> Schema:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return dict(defs.get(ref.rsplit("/", 1)[1], {}))
+    return node
+
+
+def _clip(value: Any, node: Schema, defs: Schema) -> Any:
+    node = _resolve(node, defs)
+    for option in node.get("anyOf") or []:
+        option = _resolve(option, defs)
+        if _fits(value, option):
+            return _clip(value, option, defs)
+    if isinstance(value, list) and node.get("type") == "array":
+        bound = node.get("maxItems")
+        items = value[:bound] if isinstance(bound, int) else value
+        return [_clip(item, node.get("items") or {}, defs) for item in items]
+    if isinstance(value, dict) and node.get("type") == "object":
+        props = node.get("properties") or {}
+        return {key: _clip(item, props[key], defs) if key in props else item for key, item in value.items()}
+    if isinstance(value, str) and isinstance(node.get("maxLength"), int):
+        return value[: node["maxLength"]]
+    return value
+
+
+def _fits(value: Any, node: Schema) -> bool:
+    kind = node.get("type")
+    types: dict[str, type] = {"array": list, "object": dict, "string": str, "null": type(None), "boolean": bool}
+    return kind in types and isinstance(value, types[kind])
+
+
+def _example(node: Schema, defs: Schema, depth: int) -> Any:
+    node = _resolve(node, defs)
+    if node.get("anyOf"):
+        options = [_resolve(o, defs) for o in node["anyOf"]]
+        return _example(next((o for o in options if o.get("type") != "null"), options[0]), defs, depth)
+    if "enum" in node:
+        return node["enum"][0]
+    kind = node.get("type")
+    if kind == "object":
+        return {key: _example(sub, defs, depth + 1) for key, sub in (node.get("properties") or {}).items()}
+    if kind == "array":
+        return [] if depth > 3 else [_example(node.get("items") or {}, defs, depth + 1)]
+    return {"string": EXAMPLE_TEXT, "boolean": False, "integer": 0, "number": 0, "null": None}.get(str(kind))
+
+
+def _without(node: Any, keys: tuple[str, ...]) -> Any:
+    if isinstance(node, dict):
+        return {k: _without(v, keys) for k, v in node.items() if k not in keys}
+    if isinstance(node, list):
+        return [_without(v, keys) for v in node]
+    return node
