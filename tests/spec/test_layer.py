@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-PURE = sorted([*(BOT / "spec").rglob("*.py"), *(BOT / "llm" / path for path in ("port.py", "prompts.py", "tokens.py", "capabilities.py"))])
+PURE = sorted(
+    [
+        *(BOT / "spec").rglob("*.py"),
+        *(BOT / "llm" / path for path in ("port.py", "prompts.py", "tokens.py", "capabilities.py")),
+    ]
+)
 FORBIDDEN = ("openai", "slack_sdk", "slack_bolt", "redis", "rq")
 ALLOWED_OWN = ("bot.spec", "bot.errors", "bot.llm.port", "bot.llm.prompts", "bot.llm.tokens", "bot.llm.capabilities")
 

@@ -1,0 +1,153 @@
+"""Structured-mode negotiation against emulated real servers: each refusal moves on at once, the
+server's reason is logged, what works is remembered in Redis, and every call is sized to the window."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from bot.config import DEFAULT_PROMPTS_DIR
+from bot.errors import ContextTooLongError, ModelUnavailableError
+from bot.llm.capabilities import CallOptions, Capability
+from bot.llm.client import ModelClient
+from bot.llm.port import PromptedModel
+from bot.llm.prompts import PromptLibrary
+from bot.spec.schemas import ClarifyResult
+from bot.store.capabilities import RedisCapabilities
+from bot.store.keys import capability_key
+from tests.fakes.model import ModelEmulator
+from tests.fakes.model import profiles
+from tests.fakes.model.profiles import LLAMA_CPP_LITERAL, format_of
+
+KEY = "test-key"
+PROMPTS = PromptLibrary(DEFAULT_PROMPTS_DIR)
+
+
+@pytest.fixture
+def emu() -> Iterator[ModelEmulator]:
+    with ModelEmulator(api_key=KEY) as emulator:
+        yield emulator
+
+
+def client(emu: ModelEmulator, cache: RedisCapabilities, **options: object) -> ModelClient:
+    opts = CallOptions(**{"temperature": 0.1, "seed": 7, **options})  # type: ignore[arg-type]
+    return ModelClient(
+        api_key=KEY, base_url=emu.base_url, model="m", timeout=10, max_retries=2, options=opts, capabilities=cache
+    )
+
+
+def ask(model: ModelClient) -> ClarifyResult:
+    return PromptedModel(model, PROMPTS).ask(
+        ClarifyResult, "clarify", transcript="[M1] Ana: we export CSV to S3.", message_count=1, condensed=False,
+        max_questions=5, previous_spec=None,
+    )  # fmt: skip
+
+
+def test_llama_cpp_python_refusal_moves_to_json_object_with_schema_at_once(
+    emu: ModelEmulator, redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.profile = profiles.llama_cpp_python()
+    cache = RedisCapabilities(redis_conn, ttl_seconds=600)
+    with caplog.at_level(logging.INFO):
+        assert isinstance(ask(client(emu, cache)), ClarifyResult)
+    # One refused json_schema request (no SDK retries of the 500), then json_object with the schema field.
+    assert [format_of(r.body) for r in emu.requests] == ["json_schema", "json_object"]
+    assert [r.response_status for r in emu.requests] == [500, 200]
+    assert emu.requests[1].body["response_format"]["schema"]["title"] == "ClarifyResult"
+    assert "<json_schema>" not in emu.prompt_text(emu.requests[1])  # the server enforces it: not pasted
+    rejected = [r for r in caplog.records if r.getMessage() == "structured mode rejected"]
+    assert rejected and LLAMA_CPP_LITERAL in rejected[0].reason  # type: ignore[attr-defined]
+    assert [r.next_mode for r in rejected] == ["json_object_schema"]  # type: ignore[attr-defined]
+    # Remembered in Redis with a TTL: the next process starts in the mode that works.
+    stored = Capability.model_validate_json(redis_conn.get(capability_key(emu.base_url, "m")) or b"")
+    assert stored.mode == "json_object_schema" and stored.confirmed and stored.slots == 1
+    assert 0 < redis_conn.ttl(capability_key(emu.base_url, "m")) <= 600
+    emu.requests.clear()
+    ask(client(emu, cache))
+    assert [format_of(r.body) for r in emu.requests] == ["json_object"]
+
+
+def test_a_text_only_server_gets_the_schema_and_an_example_in_the_prompt(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    emu.profile = profiles.text_only()
+    result = ask(client(emu, RedisCapabilities(redis_conn)))
+    assert isinstance(result, ClarifyResult)
+    # Each mode once, best first (json_object with a schema field, then without), never retried.
+    assert [format_of(r.body) for r in emu.requests] == ["json_schema", "json_object", "json_object", "text"]
+    assert [r.response_status for r in emu.requests] == [400, 400, 400, 200]
+    assert "schema" in emu.requests[1].body["response_format"]
+    last = emu.requests[-1].body
+    assert "response_format" not in last
+    assert "<json_schema>" in last["messages"][1]["content"]
+    assert '"thread_is_clear": false' in last["messages"][0]["content"]  # the example answer's shape
+
+
+def test_a_chatty_text_answer_is_repaired_locally(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.text_only()
+    answer = {"thread_is_clear": True, "title": "T" * 500, "language": "English", "questions": []}
+    model = client(emu, RedisCapabilities(redis_conn), mode="text")
+    emu.script("*", "Sure! Here it is:\n```json\n" + json.dumps(answer) + "\n```")
+    result = ask(model)
+    assert result.title == "T" * 120  # clipped to the schema's maxLength, not a repair round
+    assert len(emu.requests) == 1
+
+
+def test_calls_carry_max_tokens_temperature_and_seed(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    ask(client(emu, RedisCapabilities(redis_conn)))
+    body = emu.requests[0].body
+    assert body["max_tokens"] == ClarifyResult.output_tokens
+    assert body["temperature"] == 0.1 and body["seed"] == 7
+    bounds = body["response_format"]["json_schema"]["schema"]["properties"]["questions"]
+    assert bounds["maxItems"] == 12
+
+
+def test_window_and_slots_come_from_props_and_size_the_call(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.llama_server(context_window=3000, slots=1)
+    model = client(emu, RedisCapabilities(redis_conn))
+    capability = model.capability()
+    assert (capability.context_window, capability.slots, capability.server) == (3000, 1, "llama-server")
+    ask(model)
+    assert 256 <= emu.requests[0].body["max_tokens"] < ClarifyResult.output_tokens
+    emu.requests.clear()
+    with pytest.raises(ContextTooLongError) as raised:
+        PromptedModel(model, PROMPTS).ask(
+            ClarifyResult, "clarify", transcript="word " * 5000, message_count=1, condensed=False,
+            max_questions=5, previous_spec=None,
+        )  # fmt: skip
+    assert emu.requests == []  # known to overflow: never sent
+    assert "too long for this model's context" in raised.value.user_message
+    assert "OPENAI_API_KEY" not in raised.value.user_message
+
+
+def test_an_unannounced_small_window_gives_a_true_message(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.ServerProfile(context_window=1500)
+    with pytest.raises(ContextTooLongError) as raised:
+        ask(client(emu, RedisCapabilities(redis_conn)))
+    assert [r.response_status for r in emu.requests] == [400]
+    assert not raised.value.retryable and "too long for this model's context" in raised.value.user_message
+
+
+def test_a_one_slot_server_gets_no_stacked_retries(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.llama_server(context_window=8192, slots=1)
+    model = client(emu, RedisCapabilities(redis_conn))
+    ask(model)  # confirms json_schema
+    emu.requests.clear()
+    emu.fault("500", count=3)
+    with pytest.raises(ModelUnavailableError):
+        ask(model)
+    assert len(emu.requests) == 1  # the SDK's two retries would queue behind the abandoned generation
+    assert emu.profile.most_running == 1
+
+
+def test_a_confirmed_mode_on_a_parallel_server_keeps_sdk_retries(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    model = client(emu, RedisCapabilities(redis_conn))
+    ask(model)
+    emu.requests.clear()
+    emu.fault("500", count=1)
+    assert isinstance(ask(model), ClarifyResult)
+    assert [r.response_status for r in emu.requests] == [500, 200]
