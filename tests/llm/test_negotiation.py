@@ -19,8 +19,7 @@ from bot.llm.prompts import PromptLibrary
 from bot.spec.schemas import ClarifyResult
 from bot.store.capabilities import RedisCapabilities
 from bot.store.keys import capability_key
-from tests.fakes.model import ModelEmulator
-from tests.fakes.model import profiles
+from tests.fakes.model import ModelEmulator, profiles
 from tests.fakes.model.profiles import LLAMA_CPP_LITERAL, format_of
 
 KEY = "test-key"
