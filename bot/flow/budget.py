@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.llm.client import PROMPT_MARGIN
+from bot.config import Settings
+from bot.llm.client import PROMPT_MARGIN, ModelClient
+from bot.llm.port import PromptedModel
 from bot.llm.tokens import token_counter
 from bot.spec.document import TechnicalSpecDraft
 from bot.spec.schemas import ClarifyResult
@@ -22,15 +24,17 @@ MIN_THREAD_BUDGET = 1_000
 
 def prompt_budget(rt: Runtime) -> int:
     """Tokens for the thread and answers in the largest prompt (write), within the context window."""
-    settings = rt.settings
+    return fitted_budget(rt.settings, rt.model, rt.llm)
+
+
+def fitted_budget(settings: Settings, model: ModelClient, llm: PromptedModel) -> int:
+    """The prompt budget setting, lowered to what the model's context window leaves (the eval uses it too)."""
     budget = settings.prompt_token_budget()
-    window = rt.model.capability().context_window
+    window = model.capability().context_window
     if window is None:
         return budget
     count = token_counter(settings.openai_model).count
-    fixed = max(
-        rt.llm.fixed_tokens(TechnicalSpecDraft, "write", count), rt.llm.fixed_tokens(ClarifyResult, "clarify", count)
-    )
+    fixed = max(llm.fixed_tokens(TechnicalSpecDraft, "write", count), llm.fixed_tokens(ClarifyResult, "clarify", count))
     output = min(TechnicalSpecDraft.output_tokens, settings.techspec_max_output_tokens, window // 4)
     fitted = max(MIN_THREAD_BUDGET, min(budget, int(window / PROMPT_MARGIN) - fixed - output))
     if fitted < budget:

@@ -118,6 +118,7 @@ class ModelClient:
         max_tokens = self.output_budget(schema, messages, capability)
         started = time.perf_counter()
         response = self._call(schema, messages, capability, max_tokens)
+        used = self._record_usage(response) or Usage()
         # One line per call, so operators (and the long-thread measurement) can tell model time from ours.
         log.info(
             "model call",
@@ -125,6 +126,9 @@ class ModelClient:
                 "schema": schema.__name__,
                 "mode": capability.mode,
                 "max_tokens": max_tokens,
+                "prompt_tokens": used.prompt_tokens,
+                "completion_tokens": used.completion_tokens,
+                "finish_reason": response.choices[0].finish_reason,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
@@ -145,7 +149,6 @@ class ModelClient:
 
     def _content(self, schema: type[BaseModel], response: Any) -> tuple[str, str | None]:
         choice = response.choices[0]
-        self._record_usage(response)
         if getattr(choice.message, "refusal", None):
             raise ModelOutputError("refused", user_message="The language model refused to write this.")
         if choice.finish_reason == "length":
@@ -232,18 +235,18 @@ class ModelClient:
             self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
             log.info("structured mode works", extra=_describe(self._capability))
 
-    def _record_usage(self, response: Any) -> None:
+    def _record_usage(self, response: Any) -> Usage | None:
         usage = getattr(response, "usage", None)
         if usage is None:
-            return
+            return None
         details = getattr(usage, "prompt_tokens_details", None)
-        self.usage.append(
-            Usage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
-            )
+        used = Usage(
+            prompt_tokens=usage.prompt_tokens or 0,
+            completion_tokens=usage.completion_tokens or 0,
+            cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
         )
+        self.usage.append(used)
+        return used
 
 
 def _describe(cap: Capability) -> dict[str, Any]:
