@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk walk-trace
+.PHONY: chaos setup run web worker test lint format typecheck check clean eval bench walk walk-trace real-model-check
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ typecheck: setup
 
 eval: setup  ## spec quality over tests/fixtures/threads: the configured model (OPENAI_*), else the emulator
 	$(PY) -m bench.eval $(ARGS)
+
+real-model-check: setup  ## the whole bot (web + worker) against llama.cpp servers built here; first run builds them (~10-20 min), ARGS="--server llama-server"
+	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(PY) -m bench.real_model_check $(ARGS)
 
 bench: setup  ## performance benchmark (not a test): writes bench/results/latest.md and PNG plots; ARGS=--quick
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'

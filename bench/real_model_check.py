@@ -31,6 +31,7 @@ from bot.store.keys import session_key
 from bot.store.sessions import ACTIVE_PHASES, Session
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, bot_env, seed_people
 from tests.e2e.helpers import bot_messages, questions_messages, spec_files
+from tests.fakes.model import ModelEmulator, profiles
 from tests.fakes.slack import SlackEmulator
 from tests.support.processes import BotProcess, wait_http_ok
 from tests.support.redis_server import RedisServer, free_port
@@ -42,6 +43,8 @@ DEFAULT_THREADS = ("csv-export", "de-audit-log")
 EXPECTED_STEPS = {
     "llama-cpp-python": ["model endpoint discovered", "structured mode rejected", "structured mode works"],
     "llama-server": ["model endpoint discovered", "structured mode works"],
+    # The model emulator acting as llama_cpp.server: checks this script in seconds, without a build.
+    "emulator": ["model endpoint discovered", "structured mode rejected", "structured mode works"],
 }
 
 
@@ -112,11 +115,15 @@ def model_calls(log_text: str) -> list[dict[str, Any]]:
     """The "model call" lines of a process log (schema, mode, tokens, duration)."""
     calls = []
     for line in log_text.splitlines():
-        if '"model call"' in line:
-            try:
-                calls.append(json.loads(line))
-            except ValueError:
-                continue
+        if '"model call"' not in line and '"structured mode rejected"' not in line:
+            continue
+        try:
+            call = json.loads(line)
+        except ValueError:
+            continue
+        if call.get("event") == "structured mode rejected":
+            call.update(schema="(refused)", finish_reason=f"HTTP {call.get('status')}")
+        calls.append(call)
     return calls
 
 
@@ -177,7 +184,7 @@ def bot_settings(server: str) -> dict[str, str]:
         "TECHSPEC_JOB_TIMEOUT_SECONDS": "1800",
         "TECHSPEC_JOB_RETRY_INTERVALS": "[5]",
     }
-    if server == "llama-cpp-python":
+    if server in ("llama-cpp-python", "emulator"):
         settings["TECHSPEC_CONTEXT_WINDOW"] = "8192"  # its metadata does not say: the setting does
     return settings
 
@@ -186,7 +193,7 @@ def check(server: str, names: list[str], limit: float) -> Report:
     """One server: start everything, drive the triggers, read the logs, stop everything."""
     report, started = Report(server), time.monotonic()
     redis_server = RedisServer().start()
-    model = start_server(server)
+    model = start_emulated() if server == "emulator" else start_server(server)
     slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, team_id="T0001", bot_user_id="UBOT")
     slack.start()
     seed_people(slack)
@@ -215,6 +222,26 @@ def check(server: str, names: list[str], limit: float) -> Report:
     return report
 
 
+class EmulatedServer:
+    """The model emulator with llama_cpp.server's profile, shaped like a ServerRun."""
+
+    def __init__(self) -> None:
+        self.emulator = ModelEmulator(api_key=API_KEY, models=(MODEL_ALIAS,))
+        self.emulator.profile = profiles.llama_cpp_python()
+        self.emulator.start()
+        self.base_url = self.emulator.base_url
+        self.log_path = Path(os.devnull)
+
+    def stop(self) -> None:
+        """Stop the emulator."""
+        self.emulator.stop()
+
+
+def start_emulated() -> EmulatedServer:
+    """An emulated llama_cpp.server (refuses json_schema with its 500, one slot, no metadata)."""
+    return EmulatedServer()
+
+
 def render(report: Report) -> str:
     """The report people read: outcome per trigger, negotiation steps, time per model call."""
     lines = [f"== {report.server}: {'PASS' if report.passed else 'FAIL'} in {report.seconds:.0f} s"]
@@ -235,16 +262,16 @@ def render(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Build (or reuse) the servers, run the check against each, print the reports; 1 if any failed."""
     parser = argparse.ArgumentParser(prog="make real-model-check", description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["llama-cpp-python", "llama-server", "both"], default="both")
+    parser.add_argument("--server", choices=["llama-cpp-python", "llama-server", "both", "emulator"], default="both")
     parser.add_argument("--threads", nargs="+", default=list(DEFAULT_THREADS), help="fixture thread names")
     parser.add_argument("--limit", type=float, default=1200.0, help="seconds each trigger may take (default 1200)")
     parser.add_argument("--no-build", action="store_true", help="use the cache as it is")
     args = parser.parse_args(argv)
-    if not args.no_build:
+    if not args.no_build and args.server != "emulator":
         which = {"llama-cpp-python": "python", "llama-server": "cpp", "both": "all"}[args.server]
         subprocess.run(["bash", str(REPO / "scripts" / "real_model_setup.sh"), which], check=True)
     servers = ["llama-cpp-python", "llama-server"] if args.server == "both" else [args.server]
-    reports = [check(server, args.threads, args.limit) for server in servers if available(server)]
+    reports = [check(s, args.threads, args.limit) for s in servers if s == "emulator" or available(s)]
     for report in reports:
         print(render(report), flush=True)
     if not reports:
