@@ -179,8 +179,9 @@ def bot_settings(server: str) -> dict[str, str]:
         "OPENAI_TEMPERATURE": "0.2",
         "OPENAI_TIMEOUT_SECONDS": "600",
         "OPENAI_MAX_RETRIES": "1",
-        "TECHSPEC_MAX_OUTPUT_TOKENS": "2048",
-        "TECHSPEC_CHECKLIST_REPAIR_ROUNDS": "1",
+        # A shared 2-core machine generates a few tokens a second: small outputs keep a run under half an hour.
+        "TECHSPEC_MAX_OUTPUT_TOKENS": os.environ.get("TECHSPEC_MAX_OUTPUT_TOKENS", "512"),
+        "TECHSPEC_CHECKLIST_REPAIR_ROUNDS": os.environ.get("TECHSPEC_CHECKLIST_REPAIR_ROUNDS", "0"),
         "TECHSPEC_JOB_TIMEOUT_SECONDS": "1800",
         "TECHSPEC_JOB_RETRY_INTERVALS": "[5]",
     }
@@ -264,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make real-model-check", description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["llama-cpp-python", "llama-server", "both", "emulator"], default="both")
     parser.add_argument("--threads", nargs="+", default=list(DEFAULT_THREADS), help="fixture thread names")
-    parser.add_argument("--limit", type=float, default=1200.0, help="seconds each trigger may take (default 1200)")
+    parser.add_argument("--limit", type=float, default=2400.0, help="seconds each trigger may take (default 2400)")
     parser.add_argument("--no-build", action="store_true", help="use the cache as it is")
     args = parser.parse_args(argv)
     if not args.no_build and args.server != "emulator":

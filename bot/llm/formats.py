@@ -11,19 +11,20 @@ import json
 from typing import Any
 
 Schema = dict[str, Any]
-# Strict mode on hosted endpoints accepts maxItems but not every string keyword: maxLength is
-# enforced by the grammar-based servers (json_object + schema) and by our clipping instead.
-_STRICT_UNSUPPORTED = ("maxLength", "minLength")
+# Sent to servers without string lengths: hosted strict modes refuse maxLength, and llama.cpp's
+# grammar converter unrolls maxLength 1500 into 1500 nested rules that fail to parse ("failed to parse
+# grammar": the server then drops the schema). Our clipping enforces the lengths instead.
+_SERVER_UNSUPPORTED = ("maxLength", "minLength")
 EXAMPLE_TEXT = "..."
 
 
 def response_format(mode: str, name: str, strict: Schema) -> dict[str, Any] | None:
     """The response_format to send in mode for a strict schema (None: send none, plain text)."""
+    served = _without(strict, _SERVER_UNSUPPORTED)
     if mode == "json_schema":
-        hosted = _without(strict, _STRICT_UNSUPPORTED)
-        return {"type": "json_schema", "json_schema": {"name": name, "schema": hosted, "strict": True}}
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": served, "strict": True}}
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": strict}
+        return {"type": "json_object", "schema": served}
     if mode == "json_object":
         return {"type": "json_object"}
     return None

@@ -150,3 +150,13 @@ def test_a_confirmed_mode_on_a_parallel_server_keeps_sdk_retries(emu: ModelEmula
     emu.fault("500", count=1)
     assert isinstance(ask(model), ClarifyResult)
     assert [r.response_status for r in emu.requests] == [500, 200]
+
+
+def test_no_string_lengths_reach_a_grammar_server(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    # llama-cpp-python unrolls maxLength into nested grammar rules that fail to parse, and then ignores
+    # the schema; the client keeps lengths to itself (it clips answers locally) and keeps maxItems.
+    emu.profile = profiles.llama_cpp_python()
+    ask(client(emu, RedisCapabilities(redis_conn)))
+    sent = json.dumps(emu.requests[-1].body["response_format"]["schema"])
+    assert "maxLength" not in sent and "maxItems" in sent
+    assert not profiles.grammar_fails(emu.profile, emu.requests[-1].body)

@@ -269,6 +269,8 @@ class ModelEmulator:
 
     def _content(self, record: RecordedRequest) -> tuple[str, str]:
         """Scripted content (own schema name first, then "*"), else responder, else default."""
+        if profiles.grammar_fails(self.profile, record.body):
+            return '{"response": "Here is the information you asked for."}', "stop"  # the schema was dropped
         with self._lock:
             for key in (record.schema_name, "*"):
                 queue = self._scripts.get(key) if key is not None else None

@@ -30,6 +30,9 @@ class ServerProfile:
     slots: int | None = None  # 1: one generation at a time, the others wait
     props: dict[str, Any] | None = None  # served at /props (llama-server)
     model_fields: dict[str, Any] = field(default_factory=dict)  # extra fields of each /v1/models entry
+    # llama-cpp-python turns a string's maxLength into that many nested grammar rules; above this the
+    # grammar fails to parse and the server generates without the schema (None: no such limit).
+    grammar_max_length: int | None = None
     _gate: threading.Semaphore | None = field(default=None, repr=False)
     running: int = 0
     most_running: int = 0
@@ -49,6 +52,7 @@ def llama_cpp_python(context_window: int = 8192) -> ServerProfile:
         context_window=context_window,
         slots=1,
         model_fields={"owned_by": "me", "permissions": []},
+        grammar_max_length=200,
     )
 
 
@@ -74,8 +78,11 @@ def rejection(profile: ServerProfile, body: dict[str, Any]) -> HttpError | None:
     kind = format_of(body)
     if kind not in profile.formats:
         if profile.rejection == "llama_cpp":
-            detail = {"type": "literal_error", "loc": ["body", "response_format", "type"], "msg": LLAMA_CPP_LITERAL}
-            return HttpError(500, {}, error_body(str([detail]), "internal_server_error"))
+            # llama_cpp.server's own words (0.3.x): pydantic's error, then a traceback line
+            detail = {"type": "literal_error", "loc": ("body", "response_format", "type"), "msg": LLAMA_CPP_LITERAL,
+                      "input": kind, "ctx": {"expected": "'text' or 'json_object'"}}  # fmt: skip
+            message = f'1 validation error:\n  {detail}\n\n  File "llama_cpp/server/app.py", line 376'
+            return HttpError(500, {}, error_body(message, "internal_server_error"))
         message = f"Invalid parameter: 'response_format' of type '{kind}' is not supported with this model."
         return HttpError(400, {}, error_body(message, "invalid_request_error", None, "response_format"))
     if profile.context_window is not None:
@@ -91,3 +98,21 @@ def rejection(profile: ServerProfile, body: dict[str, Any]) -> HttpError | None:
                 400, {}, error_body(message, "invalid_request_error", "context_length_exceeded", "messages")
             )
     return None
+
+
+def grammar_fails(profile: ServerProfile, body: dict[str, Any]) -> bool:
+    """True when the schema field would fail llama.cpp's grammar parser (it then answers unconstrained)."""
+    fmt = body.get("response_format")
+    schema = fmt.get("schema") if isinstance(fmt, dict) else None
+    limit = profile.grammar_max_length
+    return limit is not None and schema is not None and _longest(schema) > limit
+
+
+def _longest(node: Any) -> int:
+    """The largest maxLength anywhere in a schema."""
+    if isinstance(node, dict):
+        own = node.get("maxLength") if isinstance(node.get("maxLength"), int) else 0
+        return max([own, *(_longest(v) for v in node.values())])
+    if isinstance(node, list):
+        return max([0, *(_longest(v) for v in node)])
+    return 0
