@@ -37,3 +37,21 @@ def test_missing_or_malformed_variable_is_named_in_one_line(mode: str, env: dict
     assert len(lines) == 1, result.stderr
     assert variable in lines[0] and lines[0].startswith("techspec: configuration error")
     assert "xoxp-user-token" not in result.stderr  # a bad secret is never echoed
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("STRUCTURED_MODE", "xml"),
+        ("OPENAI_TEMPERATURE", "3"),
+        ("OPENAI_SEED", "-1"),
+        ("OPENAI_SERVER_SLOTS", "0"),
+        ("TECHSPEC_CONTEXT_WINDOW", "512"),
+        ("TECHSPEC_MAX_OUTPUT_TOKENS", "10"),
+        ("TECHSPEC_CAPABILITY_TTL_SECONDS", "5"),
+    ],
+)
+def test_endpoint_settings_are_validated(variable: str, value: str) -> None:
+    env = {**BASE, "REDIS_URL": "redis://localhost:1/0", variable: value}
+    result = run_bot("worker", env)
+    assert result.returncode == 2 and variable in result.stderr, result.stderr

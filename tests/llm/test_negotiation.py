@@ -160,3 +160,23 @@ def test_no_string_lengths_reach_a_grammar_server(emu: ModelEmulator, redis_conn
     sent = json.dumps(emu.requests[-1].body["response_format"]["schema"])
     assert "maxLength" not in sent and "maxItems" in sent
     assert not profiles.grammar_fails(emu.profile, emu.requests[-1].body)
+
+
+def test_the_thread_budget_leaves_room_for_system_schema_and_answer(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    from bot.config import Settings
+    from bot.flow.budget import fitted_budget
+
+    settings = Settings(slack_bot_token="xoxb-1", openai_api_key="k", openai_model="m")  # type: ignore[arg-type,call-arg]
+    emu.profile = profiles.llama_server(context_window=8192)
+    schema_mode = client(emu, RedisCapabilities(redis_conn))
+    budget = fitted_budget(settings, schema_mode, PromptedModel(schema_mode, PROMPTS))
+    assert 1_000 < budget < 8192 / 1.25 - 2048  # the write prompt's fixed text and a quarter for the answer
+    pasted = client(emu, RedisCapabilities(redis_conn), mode="json_object")
+    smaller = fitted_budget(settings, pasted, PromptedModel(pasted, PROMPTS))
+    assert smaller < budget - 1_000  # the pasted spec schema is counted (about 3,000 tokens)
+    emu.profile = profiles.ServerProfile()
+    redis_conn.flushdb()
+    unknown = client(emu, RedisCapabilities(redis_conn))
+    assert fitted_budget(settings, unknown, PromptedModel(unknown, PROMPTS)) == settings.prompt_token_budget()
