@@ -152,9 +152,7 @@ class ModelClient:
         if getattr(choice.message, "refusal", None):
             raise ModelOutputError("refused", user_message="The language model refused to write this.")
         if choice.finish_reason == "length":
-            raise ModelOutputError(
-                "length", user_message="The language model's answer was cut off (it ran out of output tokens)."
-            )
+            return self._cut_off(schema, choice.message.content or "")
         if choice.finish_reason == "content_filter":
             raise ModelOutputError("content_filter", user_message="The model provider's content filter blocked it.")
         # Local repair first: take the JSON out of chatter or fences, and clip lists and strings to bounds.
@@ -164,6 +162,20 @@ class ModelClient:
         except ValidationError as exc:
             return content, _describe_validation(exc)
         return content, None
+
+    def _cut_off(self, schema: type[BaseModel], content: str) -> tuple[str, str | None]:
+        """An answer cut off by max_tokens: used if closing it after its last whole element validates."""
+        for closed in formats.closings(content):
+            candidate = formats.clip_to_bounds(closed, strict_schema(schema))
+            try:
+                schema.model_validate_json(candidate)
+            except ValidationError:
+                continue
+            log.warning("model answer cut off, closed locally", extra={"schema": schema.__name__})
+            return candidate, None
+        raise ModelOutputError(
+            "length", user_message="The language model's answer was cut off (it ran out of output tokens)."
+        )
 
     def _call(
         self, schema: type[BaseModel], messages: Sequence[Mapping[str, str]], cap: Capability, max_tokens: int

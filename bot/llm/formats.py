@@ -8,23 +8,25 @@ more than the items past the bound, never a repair round.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 Schema = dict[str, Any]
-# Sent to servers without string lengths: hosted strict modes refuse maxLength, and llama.cpp's
-# grammar converter unrolls maxLength 1500 into 1500 nested rules that fail to parse ("failed to parse
-# grammar": the server then drops the schema). Our clipping enforces the lengths instead.
+# Hosted strict modes refuse maxLength: json_schema gets none (our clipping enforces it). A grammar
+# server (json_object + schema) gets it capped: llama-cpp-python unrolls maxLength into nested rules,
+# and 1,500 of them fail to parse ("failed to parse grammar": the schema is then dropped); 600 parse.
 _SERVER_UNSUPPORTED = ("maxLength", "minLength")
+GRAMMAR_MAX_LENGTH = 600
 EXAMPLE_TEXT = "..."
 
 
 def response_format(mode: str, name: str, strict: Schema) -> dict[str, Any] | None:
     """The response_format to send in mode for a strict schema (None: send none, plain text)."""
-    served = _without(strict, _SERVER_UNSUPPORTED)
     if mode == "json_schema":
+        served = _without(strict, _SERVER_UNSUPPORTED)
         return {"type": "json_schema", "json_schema": {"name": name, "schema": served, "strict": True}}
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": served}
+        return {"type": "json_object", "schema": _capped(strict, GRAMMAR_MAX_LENGTH)}
     if mode == "json_object":
         return {"type": "json_object"}
     return None
@@ -119,9 +121,68 @@ def _example(node: Schema, defs: Schema, depth: int) -> Any:
     return {"string": EXAMPLE_TEXT, "boolean": False, "integer": 0, "number": 0, "null": None}.get(str(kind))
 
 
+def _capped(node: Any, limit: int) -> Any:
+    """node with every maxLength at most limit (a grammar stays parseable, strings stay bounded)."""
+    if isinstance(node, dict):
+        capped = {k: _capped(v, limit) for k, v in node.items()}
+        if isinstance(capped.get("maxLength"), int):
+            capped["maxLength"] = min(capped["maxLength"], limit)
+        return capped
+    if isinstance(node, list):
+        return [_capped(v, limit) for v in node]
+    return node
+
+
 def _without(node: Any, keys: tuple[str, ...]) -> Any:
     if isinstance(node, dict):
         return {k: _without(v, keys) for k, v in node.items() if k not in keys}
     if isinstance(node, list):
         return [_without(v, keys) for v in node]
     return node
+
+
+def closings(content: str, limit: int = 60) -> Iterator[str]:
+    """A JSON answer cut off by max_tokens, closed after each complete element, latest first.
+
+    The caller keeps the first that validates: unfinished elements are dropped (a half question is
+    worse than none), so a cut-off list of questions can still be used.
+    """
+    start = content.find("{")
+    if start == -1:
+        return
+    cuts: list[int] = []  # where the text can end: after a complete value, before a comma
+    in_string = escaped = False
+    depth = 0
+    for index, char in enumerate(content[start:], start):
+        if in_string:
+            escaped, in_string = (not escaped and char == "\\"), in_string and (escaped or char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            cuts.append(index + 1)
+            if depth == 0:
+                yield content[start : index + 1]
+                return
+        elif char == ",":
+            cuts.append(index)
+    for cut in reversed(cuts[-limit:]):
+        yield _closed(content[start:cut])
+
+
+def _closed(prefix: str) -> str:
+    """prefix with its open brackets closed (prefix ends after a complete element)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in prefix:
+        if in_string:
+            escaped, in_string = (not escaped and char == "\\"), in_string and (escaped or char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+    return prefix.rstrip().rstrip(",") + "".join(reversed(stack))

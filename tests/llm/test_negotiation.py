@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from bot.config import DEFAULT_PROMPTS_DIR
-from bot.errors import ContextTooLongError, ModelUnavailableError
+from bot.errors import ContextTooLongError, ModelOutputError, ModelUnavailableError
 from bot.llm.capabilities import CallOptions, Capability
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
@@ -152,13 +152,16 @@ def test_a_confirmed_mode_on_a_parallel_server_keeps_sdk_retries(emu: ModelEmula
     assert [r.response_status for r in emu.requests] == [500, 200]
 
 
-def test_no_string_lengths_reach_a_grammar_server(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
-    # llama-cpp-python unrolls maxLength into nested grammar rules that fail to parse, and then ignores
-    # the schema; the client keeps lengths to itself (it clips answers locally) and keeps maxItems.
+def test_string_lengths_reach_a_grammar_server_only_as_far_as_its_parser_goes(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    # llama-cpp-python unrolls maxLength into nested grammar rules; 1,500 fail to parse and the server
+    # then ignores the schema. The client caps the lengths it sends (and clips answers to its own).
     emu.profile = profiles.llama_cpp_python()
     ask(client(emu, RedisCapabilities(redis_conn)))
-    sent = json.dumps(emu.requests[-1].body["response_format"]["schema"])
-    assert "maxLength" not in sent and "maxItems" in sent
+    sent = emu.requests[-1].body["response_format"]["schema"]
+    assert '"maxLength": 600' in json.dumps(sent) and '"maxLength": 1500' not in json.dumps(sent)
+    assert sent["properties"]["questions"]["maxItems"] == 12
     assert not profiles.grammar_fails(emu.profile, emu.requests[-1].body)
 
 
@@ -180,3 +183,18 @@ def test_the_thread_budget_leaves_room_for_system_schema_and_answer(
     redis_conn.flushdb()
     unknown = client(emu, RedisCapabilities(redis_conn))
     assert fitted_budget(settings, unknown, PromptedModel(unknown, PROMPTS)) == settings.prompt_token_budget()
+
+
+def test_an_answer_cut_off_by_max_tokens_is_closed_after_its_last_whole_question(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    question = {"area": "data", "question": "Retention?", "why_it_matters": "w", "recommended_answer": None,
+                "raised_in": None}  # fmt: skip
+    whole = json.dumps({"thread_is_clear": False, "title": "T", "language": "English", "questions": [question]})
+    emu.script("ClarifyResult", whole[:-2] + ', {"area": "security", "question": "Who can', finish_reason="length")
+    result = ask(client(emu, RedisCapabilities(redis_conn)))
+    assert [q.question for q in result.questions] == ["Retention?"] and len(emu.requests) == 1
+    emu.script("ClarifyResult", '{"thread_is_clear": false, "title": "T', finish_reason="length")
+    with pytest.raises(ModelOutputError) as raised:
+        ask(client(emu, RedisCapabilities(redis_conn)))
+    assert "cut off" in raised.value.user_message
