@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -268,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=2400.0, help="seconds each trigger may take (default 2400)")
     parser.add_argument("--no-build", action="store_true", help="use the cache as it is")
     args = parser.parse_args(argv)
+    # A SIGTERM (CI's stop, a kill) must still stop the servers and processes this started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.no_build and args.server != "emulator":
         which = {"llama-cpp-python": "python", "llama-server": "cpp", "both": "all"}[args.server]
         subprocess.run(["bash", str(REPO / "scripts" / "real_model_setup.sh"), which], check=True)

@@ -94,3 +94,23 @@ def _answers(url: str) -> bool:
             return isinstance(json.loads(response.read()), dict)
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def main() -> int:
+    """`python -m bench.real_model_servers KIND`: serve on 127.0.0.1 until interrupted (for `make eval`)."""
+    import signal
+    import sys
+
+    kind = sys.argv[1] if len(sys.argv) > 1 else "llama-cpp-python"
+    run = start_server(kind)
+    print(f"OPENAI_BASE_URL={run.base_url} OPENAI_API_KEY={API_KEY} OPENAI_MODEL={MODEL_ALIAS}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run.process.wait()
+    finally:
+        run.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
