@@ -50,6 +50,8 @@ class Capability(BaseModel):
     server: str = "unknown"
     # True once a call in this mode succeeded (until then, calls go without SDK retries).
     confirmed: bool = False
+    # Whether the server takes a `seed` (sent only when OPENAI_SEED is set; dropped once refused).
+    seed: bool = True
 
 
 class ModeChanged(Exception):

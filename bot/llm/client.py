@@ -186,7 +186,7 @@ class ModelClient:
             request["response_format"] = fmt
         if self.options.temperature is not None:
             request["temperature"] = self.options.temperature
-        if self.options.seed is not None:
+        if self.options.seed is not None and cap.seed:
             request["seed"] = self.options.seed
         try:
             return self._send(request, cap)
@@ -217,6 +217,11 @@ class ModelClient:
         if is_context_overflow(status, reason):
             log.warning("prompt over the model's context window", extra={"status": status, "reason": reason})
             return ContextTooLongError(reason)
+        if status in (400, 422) and "seed" in reason.lower() and cap.seed and self.options.seed is not None:
+            log.warning("seed rejected, calls go without it", extra={"status": status, "reason": reason})
+            self._capability = cap.model_copy(update={"seed": False})
+            self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
+            return ModeChanged(f"endpoint does not support seed: {reason[:200]}")
         if self.options.mode == "auto" and is_format_rejection(status, reason):
             return self._downgrade(cap, status, reason)
         log.warning("model endpoint error", extra={"status": status, "reason": reason, "mode": cap.mode})

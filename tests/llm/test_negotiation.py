@@ -198,3 +198,13 @@ def test_an_answer_cut_off_by_max_tokens_is_closed_after_its_last_whole_question
     with pytest.raises(ModelOutputError) as raised:
         ask(client(emu, RedisCapabilities(redis_conn)))
     assert "cut off" in raised.value.user_message
+
+
+def test_a_refused_seed_is_dropped_once_and_remembered(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.ServerProfile(takes_seed=False)
+    cache = RedisCapabilities(redis_conn)
+    assert isinstance(ask(client(emu, cache)), ClarifyResult)
+    assert [("seed" in r.body, r.response_status) for r in emu.requests] == [(True, 400), (False, 200)]
+    emu.requests.clear()
+    ask(client(emu, cache))
+    assert [("seed" in r.body, r.response_status) for r in emu.requests] == [(False, 200)]
