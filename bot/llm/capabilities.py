@@ -50,8 +50,8 @@ class Capability(BaseModel):
     server: str = "unknown"
     # True once a call in this mode succeeded (until then, calls go without SDK retries).
     confirmed: bool = False
-    # Whether the server takes a `seed` (sent only when OPENAI_SEED is set; dropped once refused).
-    seed: bool = True
+    # Sampling parameters the server refused ("seed"; "temperature" on reasoning models): sent no more.
+    refused: list[str] = []
 
 
 class ModeChanged(Exception):

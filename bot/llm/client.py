@@ -184,10 +184,9 @@ class ModelClient:
         fmt = formats.response_format(cap.mode, schema.__name__, strict_schema(schema))
         if fmt is not None:
             request["response_format"] = fmt
-        if self.options.temperature is not None:
-            request["temperature"] = self.options.temperature
-        if self.options.seed is not None and cap.seed:
-            request["seed"] = self.options.seed
+        for name, value in (("temperature", self.options.temperature), ("seed", self.options.seed)):
+            if value is not None and name not in cap.refused:
+                request[name] = value
         try:
             return self._send(request, cap)
         except openai.APIStatusError as exc:
@@ -217,11 +216,9 @@ class ModelClient:
         if is_context_overflow(status, reason):
             log.warning("prompt over the model's context window", extra={"status": status, "reason": reason})
             return ContextTooLongError(reason)
-        if status in (400, 422) and "seed" in reason.lower() and cap.seed and self.options.seed is not None:
-            log.warning("seed rejected, calls go without it", extra={"status": status, "reason": reason})
-            self._capability = cap.model_copy(update={"seed": False})
-            self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
-            return ModeChanged(f"endpoint does not support seed: {reason[:200]}")
+        refused = self._refused_parameter(cap, status, reason)
+        if refused is not None:
+            return refused
         if self.options.mode == "auto" and is_format_rejection(status, reason):
             return self._downgrade(cap, status, reason)
         log.warning("model endpoint error", extra={"status": status, "reason": reason, "mode": cap.mode})
@@ -233,6 +230,17 @@ class ModelClient:
                 user_message=f"The language model endpoint rejected the request: {reason[:200]}",
             )
         return ModelUnavailableError(f"status {status}: {reason[:200]}")
+
+    def _refused_parameter(self, cap: Capability, status: int, reason: str) -> ModeChanged | None:
+        """A sampling parameter the server refuses (seed; temperature on reasoning models): drop it, once."""
+        sent = {"temperature": self.options.temperature, "seed": self.options.seed}
+        for name, value in sent.items():
+            if status in (400, 422) and name in reason.lower() and value is not None and name not in cap.refused:
+                log.warning("parameter rejected, calls go without it", extra={"parameter": name, "reason": reason})
+                self._capability = cap.model_copy(update={"refused": [*cap.refused, name]})
+                self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
+                return ModeChanged(f"endpoint does not support {name}: {reason[:200]}")
+        return None
 
     def _downgrade(self, cap: Capability, status: int, reason: str) -> Exception:
         following = next_mode(cap.mode)

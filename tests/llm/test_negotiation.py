@@ -200,11 +200,15 @@ def test_an_answer_cut_off_by_max_tokens_is_closed_after_its_last_whole_question
     assert "cut off" in raised.value.user_message
 
 
-def test_a_refused_seed_is_dropped_once_and_remembered(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
-    emu.profile = profiles.ServerProfile(takes_seed=False)
+def test_refused_sampling_parameters_are_dropped_once_and_remembered(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    # A reasoning model takes no temperature; some servers take no seed.
+    emu.profile = profiles.ServerProfile(refuses=frozenset({"seed", "temperature"}))
     cache = RedisCapabilities(redis_conn)
     assert isinstance(ask(client(emu, cache)), ClarifyResult)
-    assert [("seed" in r.body, r.response_status) for r in emu.requests] == [(True, 400), (False, 200)]
+    sent = [(sorted({"seed", "temperature"} & set(r.body)), r.response_status) for r in emu.requests]
+    assert sent == [(["seed", "temperature"], 400), (["temperature"], 400), ([], 200)]
     emu.requests.clear()
     ask(client(emu, cache))
-    assert [("seed" in r.body, r.response_status) for r in emu.requests] == [(False, 200)]
+    assert [("seed" in r.body or "temperature" in r.body, r.response_status) for r in emu.requests] == [(False, 200)]

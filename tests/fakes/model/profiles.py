@@ -34,7 +34,7 @@ class ServerProfile:
     # grammar fails to parse and the server generates without the schema (None: no such limit).
     # Measured on 0.3.36: 600 parses, 1,500 fails.
     grammar_max_length: int | None = None
-    takes_seed: bool = True  # False: a request with `seed` gets 400 unknown parameter
+    refuses: frozenset[str] = frozenset()  # parameters answered with a 400 ("seed", "temperature")
     _gate: threading.Semaphore | None = field(default=None, repr=False)
     running: int = 0
     most_running: int = 0
@@ -87,9 +87,14 @@ def rejection(profile: ServerProfile, body: dict[str, Any]) -> HttpError | None:
             return HttpError(500, {}, error_body(message, "internal_server_error"))
         message = f"Invalid parameter: 'response_format' of type '{kind}' is not supported with this model."
         return HttpError(400, {}, error_body(message, "invalid_request_error", None, "response_format"))
-    if not profile.takes_seed and "seed" in body:
-        message = "Unrecognized request argument supplied: seed"
-        return HttpError(400, {}, error_body(message, "invalid_request_error", "unknown_parameter", "seed"))
+    for name in sorted(profile.refuses & set(body)):
+        # OpenAI's words for a reasoning model's temperature, and for an unknown argument
+        message = (
+            f"Unsupported value: '{name}' does not support {body[name]} with this model."
+            if name == "temperature"
+            else f"Unrecognized request argument supplied: {name}"
+        )
+        return HttpError(400, {}, error_body(message, "invalid_request_error", "unsupported_value", name))
     if profile.context_window is not None:
         prompt = count_tokens(prompt_text(body))
         wanted = prompt + int(body.get("max_tokens") or 0)
