@@ -133,7 +133,7 @@ class ModelClient:
             },
         )
         self._confirm(capability)
-        return self._content(schema, response)
+        return self._content(schema, response, max_tokens)
 
     def output_budget(self, schema: type[BaseModel], messages: Sequence[Mapping[str, str]], cap: Capability) -> int:
         """max_tokens for this call: the schema's size, capped by settings and what the window leaves."""
@@ -147,12 +147,12 @@ class ModelClient:
             raise ContextTooLongError(f"prompt ~{prompt} tokens, window {cap.context_window}")
         return min(wanted, left)
 
-    def _content(self, schema: type[BaseModel], response: Any) -> tuple[str, str | None]:
+    def _content(self, schema: type[BaseModel], response: Any, max_tokens: int) -> tuple[str, str | None]:
         choice = response.choices[0]
         if getattr(choice.message, "refusal", None):
             raise ModelOutputError("refused", user_message="The language model refused to write this.")
         if choice.finish_reason == "length":
-            return self._cut_off(schema, choice.message.content or "")
+            return self._cut_off(schema, choice.message.content or "", max_tokens)
         if choice.finish_reason == "content_filter":
             raise ModelOutputError("content_filter", user_message="The model provider's content filter blocked it.")
         # Local repair first: take the JSON out of chatter or fences, and clip lists and strings to bounds.
@@ -163,7 +163,7 @@ class ModelClient:
             return content, _describe_validation(exc)
         return content, None
 
-    def _cut_off(self, schema: type[BaseModel], content: str) -> tuple[str, str | None]:
+    def _cut_off(self, schema: type[BaseModel], content: str, max_tokens: int) -> tuple[str, str | None]:
         """An answer cut off by max_tokens: used if closing it after its last whole element validates."""
         for closed in formats.closings(content):
             candidate = formats.clip_to_bounds(closed, strict_schema(schema))
@@ -174,7 +174,11 @@ class ModelClient:
             log.warning("model answer cut off, closed locally", extra={"schema": schema.__name__})
             return candidate, None
         raise ModelOutputError(
-            "length", user_message="The language model's answer was cut off (it ran out of output tokens)."
+            "length",
+            user_message=(
+                f"The language model's answer was cut off at {max_tokens} output tokens (the limit is "
+                "TECHSPEC_MAX_OUTPUT_TOKENS or what the model's context window leaves)."
+            ),
         )
 
     def _call(
