@@ -25,6 +25,7 @@ from bot.spec.checklist import template_sections
 from bot.spec.clarify import clarify
 from bot.spec.discussion import build_discussion
 from bot.spec.document import TechnicalSpecDraft
+from bot.spec.records import Question
 from bot.spec.render import Clarification, RenderContext, render_spec
 from bot.spec.transcript import ThreadMessage
 from bot.spec.writer import write_checked_spec
@@ -106,14 +107,11 @@ def _measure(result: ThreadResult, fixture: dict[str, Any], ctx: EvalContext) ->
     empty = AnswerSheet(answers={}, general=[])
     first = build_discussion(messages, questions=[], questions_ts=None, sheet=empty, **common)
     outcome = clarify(first, llm, MAX_QUESTIONS)
-    answers: dict[int, MatchedAnswer] = {}
-    for offset, question in enumerate(outcome.questions, start=1):
-        given = fixture.get("answers", {}).get(question.area.value)
-        if given:
-            answers[question.number] = MatchedAnswer(
-                question_number=question.number, text=given[1], user_id=given[0], reply_ts=_ts(len(messages) + offset)
-            )
-    sheet = AnswerSheet(answers=answers, general=[])
+    # Scored now, so a write that fails still leaves the questions' figures.
+    result.questions = dict(Counter(q.area.value for q in outcome.questions))
+    result.quality = score(None, outcome.questions, fixture.get("annotations") or {})
+    result.language = outcome.language
+    sheet = _answer_sheet(fixture, outcome.questions, len(messages))
     discussion = build_discussion(
         messages, questions=outcome.questions, questions_ts=_ts(len(messages)), sheet=sheet, **common
     )
@@ -130,9 +128,7 @@ def _measure(result: ThreadResult, fixture: dict[str, Any], ctx: EvalContext) ->
     result.rounds = written.rounds
     result.needs_human = [r.item for r in written.needs_human]
     result.sourced = (sum(1 for fr in spec.functional_requirements if fr.sources), len(spec.functional_requirements))
-    result.questions = dict(Counter(q.area.value for q in outcome.questions))
     result.quality = score(spec, outcome.questions, fixture.get("annotations") or {})
-    result.language = outcome.language
     clarifications = [
         Clarification(number=c.number, area=c.area, question=c.question, answer=c.answer, answered_by=c.answered_by)
         for c in discussion.clarifications
@@ -140,6 +136,18 @@ def _measure(result: ThreadResult, fixture: dict[str, Any], ctx: EvalContext) ->
     context = RenderContext(generated_at=ctx.now, channel_name="eval", clarifications=clarifications)
     result.markdown = render_spec(spec, context, ctx.documents)
     result.spec, result.transcript = spec, discussion.transcript  # for the judge, after the measured calls
+
+
+def _answer_sheet(fixture: dict[str, Any], questions: list[Question], after: int) -> AnswerSheet:
+    """The fixture's answers to the questions asked (by area), as if replied after message number after."""
+    answers: dict[int, MatchedAnswer] = {}
+    for offset, question in enumerate(questions, start=1):
+        given = fixture.get("answers", {}).get(question.area.value)
+        if given:
+            answers[question.number] = MatchedAnswer(
+                question_number=question.number, text=given[1], user_id=given[0], reply_ts=_ts(after + offset)
+            )
+    return AnswerSheet(answers=answers, general=[])
 
 
 def _cost(usage: list[Usage], ctx: EvalContext) -> float | None:

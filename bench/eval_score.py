@@ -74,9 +74,12 @@ def settled_items(spec: TechnicalSpecDraft) -> list[Item]:
     return items + [(fr.text, fr.sources) for fr in spec.functional_requirements]
 
 
-def score(spec: TechnicalSpecDraft, questions: list[Question], notes: dict[str, Any]) -> Quality:
-    """Every figure for one thread's spec and questions."""
+def score(spec: TechnicalSpecDraft | None, questions: list[Question], notes: dict[str, Any]) -> Quality:
+    """Every figure for one thread's spec and questions (no spec: the questions' figures only)."""
     q = Quality()
+    if spec is None:
+        _score_questions(q, None, questions, notes)
+        return q
     items = settled_items(spec)
     for decision in notes.get("decisions", []):
         q.decisions += 1
@@ -96,11 +99,13 @@ def score(spec: TechnicalSpecDraft, questions: list[Question], notes: dict[str, 
     return q
 
 
-def _score_questions(q: Quality, spec: TechnicalSpecDraft, questions: list[Question], notes: dict[str, Any]) -> None:
+def _score_questions(
+    q: Quality, spec: TechnicalSpecDraft | None, questions: list[Question], notes: dict[str, Any]
+) -> None:
     open_areas = {p["area"] for p in notes.get("open_points", [])}
     settled_areas = {p["area"] for p in notes.get("settled_points", [])} - open_areas
     asked = {question.area.value for question in questions}
-    open_text = " ".join(oq.text for oq in spec.open_questions)
+    open_text = " ".join(oq.text for oq in spec.open_questions) if spec is not None else ""
     q.questions = len(questions)
     q.questions_on_open = sum(question.area.value in open_areas for question in questions)
     q.over_asked = sum(question.area.value in settled_areas for question in questions)
