@@ -125,3 +125,16 @@ def test_the_judge_scores_each_requirement_on_29148(
     assert "29148" in prompt and "FR-1:" in prompt and "<thread>" in prompt
     for characteristic in ("necessary", "unambiguous", "singular", "verifiable", "feasible", "correct"):
         assert result["total"]["judge"][characteristic][1] > 0
+
+
+def test_a_thread_whose_write_fails_keeps_its_question_figures() -> None:
+    with ModelEmulator(api_key="k") as emulator:
+        settings = eval_settings("k")
+        ctx = EvalContext(
+            settings, build_model(settings, emulator.base_url), PromptLibrary(DEFAULT_PROMPTS_DIR),
+            make_document_environment(None), None,
+        )  # fmt: skip
+        emulator.fault("refusal", schema_name="TechnicalSpecDraft")
+        result = run_thread("webhooks", dict(load_fixtures())["webhooks"], ctx)
+    assert result.error is not None and "ModelOutputError" in result.error
+    assert result.quality.questions > 0 and result.quality.decisions == 0  # asked, then nothing written
