@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 PROMPT_MARGIN = 1.25
 MIN_OUTPUT_TOKENS = 256
 DEFAULT_OUTPUT_TOKENS = 4096
+GRAMMAR_SERVERS = frozenset({"llama-server", "llama-cpp-python"})
 
 
 @lru_cache(maxsize=32)
@@ -185,7 +186,8 @@ class ModelClient:
         self, schema: type[BaseModel], messages: Sequence[Mapping[str, str]], cap: Capability, max_tokens: int
     ) -> Any:
         request: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens}
-        fmt = formats.response_format(cap.mode, schema.__name__, strict_schema(schema))
+        grammar = cap.server in GRAMMAR_SERVERS  # llama.cpp: a capped maxLength keeps a looping string short
+        fmt = formats.response_format(cap.mode, schema.__name__, strict_schema(schema), grammar)
         if fmt is not None:
             request["response_format"] = fmt
         for name, value in (("temperature", self.options.temperature), ("seed", self.options.seed)):

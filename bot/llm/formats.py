@@ -20,10 +20,13 @@ GRAMMAR_MAX_LENGTH = 600
 EXAMPLE_TEXT = "..."
 
 
-def response_format(mode: str, name: str, strict: Schema) -> dict[str, Any] | None:
-    """The response_format to send in mode for a strict schema (None: send none, plain text)."""
+def response_format(mode: str, name: str, strict: Schema, grammar: bool = False) -> dict[str, Any] | None:
+    """The response_format to send in mode for a strict schema (None: send none, plain text).
+
+    grammar: the server turns the schema into a grammar (llama.cpp), so capped lengths bound strings.
+    """
     if mode == "json_schema":
-        served = _without(strict, _SERVER_UNSUPPORTED)
+        served = _capped(strict, GRAMMAR_MAX_LENGTH) if grammar else _without(strict, _SERVER_UNSUPPORTED)
         return {"type": "json_schema", "json_schema": {"name": name, "schema": served, "strict": True}}
     if mode == "json_object_schema":
         return {"type": "json_object", "schema": _capped(strict, GRAMMAR_MAX_LENGTH)}

@@ -212,3 +212,13 @@ def test_refused_sampling_parameters_are_dropped_once_and_remembered(
     emu.requests.clear()
     ask(client(emu, cache))
     assert [("seed" in r.body or "temperature" in r.body, r.response_status) for r in emu.requests] == [(False, 200)]
+
+
+def test_llama_server_gets_capped_lengths_and_other_servers_none(emu: ModelEmulator, redis_conn: redis.Redis) -> None:
+    emu.profile = profiles.llama_server(context_window=8192)
+    ask(client(emu, RedisCapabilities(redis_conn)))
+    assert '"maxLength": 600' in json.dumps(emu.requests[-1].body["response_format"])
+    redis_conn.flushdb()
+    emu.profile = profiles.ServerProfile()
+    ask(client(emu, RedisCapabilities(redis_conn)))
+    assert "maxLength" not in json.dumps(emu.requests[-1].body["response_format"])  # hosted strict mode refuses it
