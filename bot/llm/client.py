@@ -230,7 +230,12 @@ class ModelClient:
         log.warning("model endpoint error", extra={"status": status, "reason": reason, "mode": cap.mode})
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)):
             return ModelConfigError(type(exc).__name__)
-        if isinstance(exc, openai.BadRequestError) or is_format_rejection(status, reason):
+        if is_format_rejection(status, reason):  # a fixed STRUCTURED_MODE the endpoint cannot do
+            return ModelConfigError(
+                f"format refused: {reason[:200]}",
+                user_message=f"The model endpoint does not support {MODE_WORDS[cap.mode]} (set STRUCTURED_MODE=auto).",
+            )
+        if isinstance(exc, openai.BadRequestError):
             return ModelConfigError(
                 f"bad request: {reason[:200]}",
                 user_message=f"The language model endpoint rejected the request: {reason[:200]}",

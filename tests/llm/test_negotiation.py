@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from bot.config import DEFAULT_PROMPTS_DIR
-from bot.errors import ContextTooLongError, ModelOutputError, ModelUnavailableError
+from bot.errors import ContextTooLongError, ModelConfigError, ModelOutputError, ModelUnavailableError
 from bot.llm.capabilities import CallOptions, Capability
 from bot.llm.client import ModelClient
 from bot.llm.port import PromptedModel
@@ -222,3 +222,13 @@ def test_llama_server_gets_capped_lengths_and_other_servers_none(emu: ModelEmula
     emu.profile = profiles.ServerProfile()
     ask(client(emu, RedisCapabilities(redis_conn)))
     assert "maxLength" not in json.dumps(emu.requests[-1].body["response_format"])  # hosted strict mode refuses it
+
+
+def test_a_fixed_mode_the_endpoint_refuses_says_what_it_does_not_support(
+    emu: ModelEmulator, redis_conn: redis.Redis
+) -> None:
+    emu.profile = profiles.llama_cpp_python()
+    with pytest.raises(ModelConfigError) as raised:
+        ask(client(emu, RedisCapabilities(redis_conn), mode="json_schema"))
+    assert "does not support strict JSON schema output" in raised.value.user_message
+    assert "OPENAI_API_KEY" not in raised.value.user_message and len(emu.requests) == 1
