@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 redaction-report: setup  ## recall and false redactions per class over tests/spec/secret_corpus.py, and ms per 10 KB
 	$(PY) -m tests.spec.redaction_report
 
-.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke compose-smoke
+.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke compose-smoke real-model-check
 
 setup: $(STAMP)
 
@@ -56,6 +56,9 @@ typecheck: setup
 
 eval: setup  ## spec quality over tests/fixtures/threads: the configured model (OPENAI_*), else the emulator
 	$(PY) -m bench.eval $(ARGS)
+
+real-model-check: setup  ## the whole bot (web + worker) against llama.cpp servers built here; first run builds them (~10-20 min), ARGS="--server llama-server"
+	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(PY) -m bench.real_model_check $(ARGS)
 
 bench: setup  ## performance benchmark (not a test): writes bench/results/latest.md and PNG plots; ARGS=--quick
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'

@@ -40,7 +40,14 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4.1"
     openai_timeout_seconds: float = 120.0
     openai_max_retries: int = Field(default=2, ge=0, le=6)
-    structured_mode: Literal["json_schema", "json_object"] = "json_schema"
+    # auto: negotiate per endpoint and model (json_schema, json_object_schema, json_object, text), remembered
+    # in Redis; a mode name fixes it.
+    structured_mode: Literal["auto", "json_schema", "json_object_schema", "json_object", "text"] = "auto"
+    # Sampling sent with every call; a seed only where the server honours one (unset: none sent).
+    openai_temperature: float | None = Field(default=0.2, ge=0, le=2)
+    openai_seed: int | None = Field(default=None, ge=0)
+    # Parallel generations the server runs when its metadata does not say (1: no stacked retries).
+    openai_server_slots: int | None = Field(default=None, ge=1, le=1024)
 
     redis_url: str | None = None
     # For rediss:// only: managed Redis (Heroku) presents a self-signed certificate, which needs "none".
@@ -70,6 +77,13 @@ class Settings(BaseSettings):
     techspec_model_token_budgets: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # At most this many chunk calls condense an over-budget thread (plus one call merging them).
     techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
+    # The model's context window when the server's /v1/models or /props does not give it (unset: no limit
+    # beyond the prompt budget); the whole prompt, schema and output are budgeted against it.
+    techspec_context_window: int | None = Field(default=None, ge=2_048)
+    # No call asks for more output tokens than this (each call asks for what its answer needs).
+    techspec_max_output_tokens: int = Field(default=8_192, ge=256, le=200_000)
+    # How long a negotiated structured mode and the server's metadata are remembered in Redis.
+    techspec_capability_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     techspec_file_text_limit_bytes: int = Field(default=64_000, ge=0)
     # Where files are downloaded from with the bot token (comma-separated origins; GovSlack: add its own).
     techspec_slack_file_hosts: str = "https://files.slack.com"

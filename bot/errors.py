@@ -34,6 +34,16 @@ class ModelConfigError(TechspecError):
     retryable = False
 
 
+class ContextTooLongError(TechspecError):
+    """The prompt does not fit the model's context window, even condensed: a bigger model is needed."""
+
+    user_message = (
+        "The thread is too long for this model's context window, even condensed "
+        "(use a model with a larger context, or lower TECHSPEC_PROMPT_TOKEN_BUDGET)."
+    )
+    retryable = False
+
+
 class SlackAccessError(TechspecError):
     """Slack refused an action because of the bot's access (membership, scope, archived)."""
 

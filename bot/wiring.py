@@ -17,6 +17,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from bot.config import Settings
+from bot.llm.capabilities import CallOptions
 from bot.llm.client import ModelClient, Usage
 from bot.llm.port import PromptedModel
 from bot.llm.prices import PriceTable
@@ -26,6 +27,7 @@ from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
+from bot.store.capabilities import RedisCapabilities
 from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
@@ -68,7 +70,8 @@ class Runtime:
                 model=s.openai_model,
                 timeout=s.openai_timeout_seconds,
                 max_retries=s.openai_max_retries,
-                structured_mode=s.structured_mode,
+                options=call_options(s),
+                capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
             )
             self._model_pid = os.getpid()
             self._model.on_usage = self._count_usage
@@ -90,8 +93,10 @@ class Runtime:
                 model=s.openai_model,
                 timeout=min(s.techspec_attribution_timeout_seconds, s.openai_timeout_seconds),
                 max_retries=1,
-                structured_mode=s.structured_mode,
+                options=call_options(s),
+                capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
             )
+            self._quick_model.on_usage = self._count_usage  # attribution counts against the budget too
             self._quick_model_pid = os.getpid()
         return PromptedModel(self._quick_model, self.prompts)
 
@@ -99,6 +104,18 @@ class Runtime:
     def llm(self) -> PromptedModel:
         """The model port the spec services take: this process's model client with the prompt library."""
         return PromptedModel(self.model, self.prompts)
+
+
+def call_options(settings: Settings) -> CallOptions:
+    """How model calls are made, from settings (the eval builds its client with the same)."""
+    return CallOptions(
+        mode=settings.structured_mode,
+        temperature=settings.openai_temperature,
+        seed=settings.openai_seed,
+        max_output_tokens=settings.techspec_max_output_tokens,
+        context_window=settings.techspec_context_window,
+        slots=settings.openai_server_slots,
+    )
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,21 @@ def test_file_hosts_accept_origins() -> None:
         techspec_slack_file_hosts="https://files.slack.com, files.slack-gov.com,http://127.0.0.1:8080",
     )
     assert settings.slack_file_hosts() == ["https://files.slack.com", "files.slack-gov.com", "http://127.0.0.1:8080"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("STRUCTURED_MODE", "xml"),
+        ("OPENAI_TEMPERATURE", "3"),
+        ("OPENAI_SEED", "-1"),
+        ("OPENAI_SERVER_SLOTS", "0"),
+        ("TECHSPEC_CONTEXT_WINDOW", "512"),
+        ("TECHSPEC_MAX_OUTPUT_TOKENS", "10"),
+        ("TECHSPEC_CAPABILITY_TTL_SECONDS", "5"),
+    ],
+)
+def test_endpoint_settings_are_validated(variable: str, value: str) -> None:
+    env = {**BASE, "REDIS_URL": "redis://localhost:1/0", variable: value}
+    result = run_bot("worker", env)
+    assert result.returncode == 2 and variable in result.stderr, result.stderr

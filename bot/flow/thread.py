@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flow.budget import prompt_budget
 from bot.llm.tokens import token_counter
 from bot.slack.people import MENTION_LOOKUP_LIMIT
 from bot.spec.answers import AnswerSheet
@@ -84,7 +85,7 @@ class LoadedThread:
                 questions_ts=session.questions_ts,
                 sheet=sheet,
                 names=self.names,
-                token_budget=rt.settings.prompt_token_budget(),
+                token_budget=prompt_budget(rt),
                 prompts=rt.prompts,
                 count=token_counter(rt.settings.openai_model).count,
                 condense=_condenser(rt, session),
@@ -161,7 +162,8 @@ def _condenser(rt: Runtime, session: Session) -> Condenser:
     """Condense with the model; notes made by the clarify step are reused by the write step."""
     settings = rt.settings
     count = token_counter(settings.openai_model).count
-    chunk_budget = settings.prompt_token_budget() - min(PROMPT_RESERVE, settings.prompt_token_budget() // 4)
+    budget = prompt_budget(rt)
+    chunk_budget = budget - min(PROMPT_RESERVE, budget // 4)
 
     def condense(lines: list[Line], notes_budget: int) -> CondensedHistory:
         key = hashlib.sha256("|".join([settings.openai_model, *(line.digest for line in lines)]).encode()).hexdigest()

@@ -29,6 +29,11 @@ class PromptLibrary:
         """Render prompts/<name>.md.j2 with the given variables."""
         return self.env.get_template(f"{name}.md.j2").render(**variables)
 
+    def source(self, name: str) -> str:
+        """The unrendered text of prompts/<name>.md.j2 (an upper bound of its fixed words, for budgets)."""
+        source, _filename, _uptodate = self.env.loader.get_source(self.env, f"{name}.md.j2")  # type: ignore[union-attr]
+        return source
+
     def macros(self, name: str) -> Any:
         """The macros (and top-level `set` values) of prompts/<name>.md.j2, as attributes of one object.
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from bot.llm.port import PromptedModel
 from bot.spec.discussion import Discussion
+from bot.spec.language import thread_language
 from bot.spec.records import Question, clean_title
 from bot.spec.schemas import Area, ClarifyResult, DraftQuestion, UiPhrases
 
@@ -50,7 +51,8 @@ def clarify(discussion: Discussion, llm: PromptedModel, max_questions: int) -> C
     clear = result.thread_is_clear or not questions
     if revision is not None and clear:
         return ClarifyOutcome(clear=True, title=revision.title, language=revision.language, questions=[])
-    language = result.language or "English"
+    # From the messages' text; the model's answer only for a very short thread, and only if it is a language.
+    language = thread_language(discussion.transcript, result.language)
     return ClarifyOutcome(
         clear=clear,
         title=clean_title(result.title) or "Technical specification",

@@ -6,7 +6,7 @@ values are nullable, never defaulted), no extra keys.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from bot.spec.schemas import Strict
 
@@ -182,6 +182,7 @@ class Risk(Strict):
 class TechnicalSpecDraft(Strict):
     """The whole spec, section by section, as the template defines it."""
 
+    output_tokens: ClassVar[int] = 6_000
     title: str
     overview: str
     system_context: SystemContext
@@ -203,6 +204,7 @@ class TechnicalSpecDraft(Strict):
 class SpecRepair(Strict):
     """A checklist repair: the sections the model rewrote, null for every section it leaves as it was."""
 
+    output_tokens: ClassVar[int] = 4_000
     title: str | None
     overview: str | None
     system_context: SystemContext | None

@@ -7,14 +7,37 @@ values are nullable, never defaulted) and every object forbids extra keys.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+# Size bounds every schema carries, so a looping model cannot fill the context: the grammar-based
+# servers enforce them, and the client clips an answer to them before validating it.
+MAX_TEXT_CHARS = 1_500
+MAX_ITEMS = 25
+# Fields that need more room than the defaults (diagrams, the spec's longer prose).
+LONG_TEXT = {"diagram": 4_000, "current_architecture": 3_000, "data_flow": 3_000}
+
+
+def add_bounds(schema: dict[str, Any], cls: type[BaseModel] | None = None) -> None:
+    """Give every string property a maxLength and every list property a maxItems, unless it has one."""
+    for name, prop in (schema.get("properties") or {}).items():
+        for option in prop.get("anyOf") or [prop]:
+            if option.get("type") == "string" and "enum" not in option:
+                option.setdefault("maxLength", LONG_TEXT.get(name, MAX_TEXT_CHARS))
+            elif option.get("type") == "array":
+                option.setdefault("maxItems", MAX_ITEMS)
+                items = option.get("items") or {}
+                if items.get("type") == "string":
+                    items.setdefault("maxLength", MAX_TEXT_CHARS)
 
 
 class Strict(BaseModel):
-    """Base for model-output objects: no unknown keys, whitespace trimmed."""
+    """Base for model-output objects: no unknown keys, whitespace trimmed, every string and list bounded."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=add_bounds)
+    # max_tokens for a call answering with this object (bot.llm.client reads it).
+    output_tokens: ClassVar[int] = 2_000
 
 
 class Area(StrEnum):
@@ -59,7 +82,7 @@ class DraftQuestion(Strict):
     recommended_answer: str | None
     # Transcript labels ("M3") of the messages that raised the point: their authors are named as the
     # people who would know. Labels, not user ids, so the model can only point at people in the thread.
-    raised_in: list[str] | None
+    raised_in: list[str] | None = Field(max_length=6)
 
 
 class UiPhrases(Strict):
@@ -82,10 +105,11 @@ class UiPhrases(Strict):
 class ClarifyResult(Strict):
     """The clarify step's verdict: the thread is clear, or these questions need answers."""
 
+    output_tokens: ClassVar[int] = 2_500
     thread_is_clear: bool
-    title: str
-    language: str
-    questions: list[DraftQuestion]
+    title: str = Field(max_length=120)
+    language: str = Field(max_length=40)
+    questions: list[DraftQuestion] = Field(max_length=12)
     # Sent as required-and-nullable in the strict schema; a default keeps older scripted answers valid.
     ui_phrases: UiPhrases | None = None
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import ModelOutputError, ModelUnavailableError
+from bot.errors import ContextTooLongError, ModelOutputError, ModelUnavailableError
 from bot.llm.port import PromptedModel
 from bot.llm.prompts import PromptLibrary
 from bot.spec.checklist import CheckContext, ChecklistReport, run_checklist
@@ -78,7 +78,7 @@ def write_checked_spec(
         rounds += 1
         try:
             spec = complete(repair_spec(spec, report, discussion, language, llm), discussion, words)
-        except (ModelOutputError, ModelUnavailableError) as exc:
+        except (ModelOutputError, ModelUnavailableError, ContextTooLongError) as exc:
             # The draft is still worth delivering: what the repair could not fix is reported, not hidden.
             log.warning("checklist repair failed", extra={"round": rounds, "error": str(exc)[:200]})
             break

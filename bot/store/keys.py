@@ -218,3 +218,13 @@ def is_shard_queue_name(prefix: str, name: str) -> bool:
     """True for a name built by shard_queue_name with this prefix (workers find older shard sets by it)."""
     head, _, number = name.rpartition(":")
     return head == f"{prefix}:shard" and number.isdigit()
+
+
+# What an OpenAI-compatible endpoint was found to accept; a day, so a server upgrade is noticed.
+CAPABILITY_TTL_SECONDS = 24 * 3600
+
+
+def capability_key(endpoint: str, model: str) -> str:
+    """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
+    digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
+    return f"{PREFIX}:capability:{digest}"

@@ -33,8 +33,11 @@ def prompt_text(body: dict[str, Any]) -> str:
 
 
 def schema_name_of(body: dict[str, Any]) -> str | None:
-    """`response_format.json_schema.name`, or None for json_object / plain requests."""
+    """`response_format.json_schema.name` (or the title of json_object's `schema`), else None."""
     fmt = body.get("response_format")
+    field_schema = fmt.get("schema") if isinstance(fmt, dict) and fmt.get("type") == "json_object" else None
+    if isinstance(field_schema, dict) and isinstance(field_schema.get("title"), str):
+        return str(field_schema["title"])
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema")
         if isinstance(spec, dict) and isinstance(spec.get("name"), str):
@@ -48,6 +51,9 @@ def requested_schema(body: dict[str, Any]) -> tuple[str | None, Schema | None]:
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema") or {}
         return spec.get("name"), spec.get("schema") or {}
+    if isinstance(fmt, dict) and isinstance(fmt.get("schema"), dict):
+        # json_object with a schema field (llama-cpp-python); a server that ignores it gets no further
+        return schema_name_of(body), fmt["schema"]
     embedded = embedded_schema(prompt_text(body))
     if embedded is None:
         return None, None

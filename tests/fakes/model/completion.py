@@ -83,7 +83,9 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
-def model_list(models: tuple[str, ...]) -> dict[str, Any]:
-    """The `GET /v1/models` listing."""
-    data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "emulator"} for m in models]
+def model_list(models: tuple[str, ...], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `GET /v1/models` listing (extra: fields a server adds, e.g. vLLM's max_model_len)."""
+    data = [
+        {"id": m, "object": "model", "created": 1700000000, "owned_by": "emulator", **(extra or {})} for m in models
+    ]
     return {"object": "list", "data": data}

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tests.fakes.model import faults as flt
+from tests.fakes.model import profiles
 from tests.fakes.model.answers import default_answer, prompt_text, schema_name_of
 from tests.fakes.model.completion import (
     DEFAULT_MODEL,
@@ -45,6 +46,8 @@ class ModelEmulator:
         self.responder: Responder | None = None
         self.latency: float = 0.0
         self.report_usage = True  # False: answer without a `usage` block, as some compatible servers do
+        # How this server differs from OpenAI (formats, window, slots, metadata): tests swap it.
+        self.profile = profiles.ServerProfile()
         self._lock = threading.Lock()
         self._faults: list[flt.Fault] = []
         self._scripts: dict[str, deque[ScriptedAnswer]] = {}
@@ -156,8 +159,10 @@ class ModelEmulator:
             self._chat(ex)
         elif ex.command == "GET" and ex.route in MODELS_PATHS:
             auth = self._auth_error(ex.request_headers)
-            error = auth or flt.HttpError(200, {}, model_list(self.models))
+            error = auth or flt.HttpError(200, {}, model_list(self.models, self.profile.model_fields))
             ex.send_json(error.status, error.body, error.headers)
+        elif ex.command == "GET" and ex.route == "/props" and self.profile.props is not None:
+            ex.send_json(200, self.profile.props)
         else:
             message = f"Unknown request URL: {ex.command} {ex.route}."
             ex.send_json(404, error_body(message, "invalid_request_error", "unknown_url"))
@@ -168,14 +173,22 @@ class ModelEmulator:
         record = RecordedRequest(body or {}, ex.request_headers, schema_name_of(body or {}), time.time())
         self.requests.append(record)
         rejection = self._auth_error(ex.request_headers) or validation_error(body)
+        rejection = rejection or (profiles.rejection(self.profile, body) if body is not None else None)
         if rejection is not None:
             self._send(ex, record, rejection.status, rejection.body, rejection.headers)
             return
         cached = self._cached_tokens(record.body)
-        if self._pass_holds(record):
-            self._answer(ex, record, cached)
-        else:
-            ex.drop()
+        gate = self.profile.gate()
+        if gate is not None:
+            gate.acquire()  # a one-slot server: this generation waits for the running one
+        try:
+            self.profile.running += 1
+            self.profile.most_running = max(self.profile.most_running, self.profile.running)
+            self._answer(ex, record, cached) if self._pass_holds(record) else ex.drop()
+        finally:
+            self.profile.running -= 1
+            if gate is not None:
+                gate.release()
 
     def _answer(self, ex: Exchange, record: RecordedRequest, cached: int) -> None:
         """Apply the next matching fault, if any, after `latency`; else answer normally."""
@@ -261,6 +274,8 @@ class ModelEmulator:
 
     def _content(self, record: RecordedRequest) -> tuple[str, str]:
         """Scripted content (own schema name first, then "*"), else responder, else default."""
+        if profiles.grammar_fails(self.profile, record.body):
+            return '{"response": "Here is the information you asked for."}', "stop"  # the schema was dropped
         with self._lock:
             for key in (record.schema_name, "*"):
                 queue = self._scripts.get(key) if key is not None else None
