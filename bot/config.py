@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr
     openai_base_url: str | None = None
     openai_model: str = "gpt-4.1"
-    openai_timeout_seconds: float = 120.0
+    openai_timeout_seconds: float = Field(default=120.0, gt=0)
     openai_max_retries: int = Field(default=2, ge=0, le=6)
     # auto: negotiate per endpoint and model (json_schema, json_object_schema, json_object, text), remembered
     # in Redis; a mode name fixes it.
@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     techspec_auto_write_delay_seconds: float = Field(default=20.0, ge=0)
     techspec_share_poll_seconds: float = Field(default=20.0, ge=0)
     techspec_job_timeout_seconds: int = Field(default=900, ge=30)
-    techspec_job_retry_intervals: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 30])
+    techspec_job_retry_intervals: Annotated[list[Annotated[int, Field(ge=0)]], NoDecode] = Field(
+        default_factory=lambda: [5, 30], min_length=1
+    )
     techspec_worker_monitoring_interval: int = Field(default=10, ge=1)
     techspec_worker_heartbeat_grace: int = Field(default=20, ge=1)
     techspec_worker_maintenance_interval: int = Field(default=30, ge=1)
@@ -74,7 +76,9 @@ class Settings(BaseSettings):
     techspec_web_threads: int = Field(default=8, ge=1)
     techspec_prompt_token_budget: int = Field(default=100_000, ge=2_000)
     # Per-model override of the prompt budget, JSON: {"gpt-4.1": 400000, "llama3.1:8b": 6000}.
-    techspec_model_token_budgets: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    techspec_model_token_budgets: Annotated[dict[str, Annotated[int, Field(ge=2_000)]], NoDecode] = Field(
+        default_factory=dict
+    )
     # At most this many chunk calls condense an over-budget thread (plus one call merging them).
     techspec_condense_max_chunks: int = Field(default=16, ge=1, le=200)
     # The model's context window when the server's /v1/models or /props does not give it (unset: no limit

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import TechspecError, ThreadUnavailableError
 from bot.flow.trigger import Outcome
 from bot.slack.gateway import as_access_error
-from bot.spec.permalinks import parse_permalink
+from bot.spec.permalinks import looks_like_link, parse_permalink
 from bot.store.forget import Forgetter, Scope
 from bot.wiring import Runtime
 
@@ -39,7 +39,10 @@ FORGOTTEN = (
 def is_forget(text: str) -> bool:
     """True for `/techspec forget …`."""
     words = text.strip().split(maxsplit=1)
-    return bool(words) and words[0].lower() == "forget"
+    if not words or words[0].lower() != "forget":
+        return False
+    # "/techspec Forget-password flow for the app" is a topic for a new spec, not the forget command.
+    return len(words) == 1 or looks_like_link(words[1]) or words[1].lstrip().startswith("<")
 
 
 def forget_command(rt: Runtime, body: dict[str, Any]) -> Outcome:

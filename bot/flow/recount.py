@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.flow.attribute import answer_sheet
 from bot.flow.followups import announce_replacements
 from bot.flow.intake import request_write
+from bot.flow.spend import metered
 from bot.flow.status import set_status
 from bot.slack import texts
 from bot.slack.questions import questions_blocks
@@ -26,7 +27,8 @@ def refresh_answers(rt: Runtime, key: str) -> None:
     session = rt.store.get(key)
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return
-    sheet = answer_sheet(rt, session, rt.store.answers(session))
+    with metered(rt, session.team_id):  # attributing replies is a model call the workspace pays for
+        sheet = answer_sheet(rt, session, rt.store.answers(session))
     session = rt.store.get(key)  # the model may have taken a while: someone may have pressed Generate now
     if session is None or session.phase != Phase.AWAITING_ANSWERS:
         return

@@ -27,6 +27,7 @@ from rq.job import Job
 from rq.worker_registration import get_keys
 
 from bot.obs.multiproc import ENV, files_lock
+from bot.store.keys import is_shard_queue_name
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
@@ -64,17 +65,22 @@ class QueueCollector:
         yield from gauges
 
     def _gauges(self) -> list[Metric]:
-        queue = Queue(self.queue_name, connection=self.connection)
-        jobs = GaugeMetricFamily("techspec_queue_jobs", "Jobs in the queue's registries, by state", labels=["state"])
-        jobs.add_metric(["queued"], queue.count)
-        jobs.add_metric(["scheduled"], queue.scheduled_job_registry.count)
-        jobs.add_metric(["started"], queue.started_job_registry.count)
-        jobs.add_metric(["failed"], queue.failed_job_registry.count)
+        queues = self._queues()
+        jobs = GaugeMetricFamily("techspec_queue_jobs", "Jobs in the queues' registries, by state", labels=["state"])
+        jobs.add_metric(["queued"], sum(q.count for q in queues))
+        jobs.add_metric(["scheduled"], sum(q.scheduled_job_registry.count for q in queues))
+        jobs.add_metric(["started"], sum(q.started_job_registry.count for q in queues))
+        jobs.add_metric(["failed"], sum(q.failed_job_registry.count for q in queues))
         age = GaugeMetricFamily("techspec_queue_oldest_job_age_seconds", "Age of the job waiting longest (0: none)")
-        age.add_metric([], self._oldest_age(queue))
+        age.add_metric([], max(self._oldest_age(q) for q in queues))
         workers = GaugeMetricFamily("techspec_workers_alive", "RQ workers with a live heartbeat on the queue")
         workers.add_metric([], live_workers(self.connection, self.queue_name))
         return [jobs, age, workers]
+
+    def _queues(self) -> list[Queue]:
+        """Every queue jobs wait on: the shard queues (whatever their number now) and the unsharded one."""
+        shards = [q for q in Queue.all(connection=self.connection) if is_shard_queue_name(self.queue_name, q.name)]
+        return [*shards, Queue(self.queue_name, connection=self.connection)]
 
     def _oldest_age(self, queue: Queue) -> float:
         head = queue.get_job_ids(0, 1)

@@ -24,6 +24,7 @@ from rq.results import Result
 from bot.spec.records import RecentSpec
 from bot.store.keys import (
     PREFIX,
+    capability_pattern,
     is_family_key,
     marker_pattern,
     name_pattern,
@@ -98,6 +99,7 @@ class Forgetter:
         keys.update(self._triggers(scope, sessions))
         if scope.channel_id is None:
             keys.update(self._scan(name_pattern()))  # one bot token, one workspace: every cached name is its
+            keys.update(self._scan(capability_pattern()))  # rediscovered on the next call
         else:
             self._forget_recent(scope)
         self._forget_members(scope)

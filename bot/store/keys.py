@@ -224,6 +224,11 @@ def is_shard_queue_name(prefix: str, name: str) -> bool:
 CAPABILITY_TTL_SECONDS = 24 * 3600
 
 
+def capability_pattern() -> str:
+    """SCAN pattern for every remembered endpoint capability (no ids; forgotten with the workspace)."""
+    return f"{PREFIX}:capability:*"
+
+
 def capability_key(endpoint: str, model: str) -> str:
     """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
     digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
