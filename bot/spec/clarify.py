@@ -10,6 +10,7 @@ from bot.llm.port import PromptedModel
 from bot.spec.discussion import Discussion
 from bot.spec.language import thread_language
 from bot.spec.records import Question, clean_title
+from bot.spec.redaction import redact_text
 from bot.spec.schemas import Area, ClarifyResult, DraftQuestion, UiPhrases
 
 AREA_ORDER = list(Area)
@@ -68,12 +69,13 @@ def numbered_questions(drafts: list[DraftQuestion], authors: dict[str, str], max
     # Drop empty questions before numbering, so the numbers people answer with have no gaps.
     asked = sorted((draft for draft in drafts if draft.question), key=lambda q: AREA_ORDER.index(q.area))
     return [
+        # Posted and stored as the model wrote them: redacted like everything else the bot posts.
         Question(
             number=index,
             area=draft.area,
-            text=draft.question,
-            why=draft.why_it_matters,
-            recommended_answer=draft.recommended_answer or None,
+            text=redact_text(draft.question),
+            why=redact_text(draft.why_it_matters),
+            recommended_answer=redact_text(draft.recommended_answer) if draft.recommended_answer else None,
             experts=experts_for(draft.raised_in, authors),
         )
         for index, draft in enumerate(asked[:max_questions], start=1)
