@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import TechspecError, ThreadUnavailableError
 from bot.flow.trigger import Outcome
 from bot.slack.gateway import as_access_error
-from bot.spec.permalinks import looks_like_link, parse_permalink
+from bot.spec.permalinks import parse_permalink
 from bot.store.forget import Forgetter, Scope
 from bot.wiring import Runtime
 
@@ -38,11 +38,10 @@ FORGOTTEN = (
 
 def is_forget(text: str) -> bool:
     """True for `/techspec forget …`."""
+    # "forget" as the first word is the command even without a link ("forget that thread" gets its usage,
+    # never a spec about forgetting); "Forget-password flow" is a different first word, so a topic.
     words = text.strip().split(maxsplit=1)
-    if not words or words[0].lower() != "forget":
-        return False
-    # "/techspec Forget-password flow for the app" is a topic for a new spec, not the forget command.
-    return len(words) == 1 or looks_like_link(words[1]) or words[1].lstrip().startswith("<")
+    return bool(words) and words[0].lower() == "forget"
 
 
 def forget_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
