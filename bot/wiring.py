@@ -64,18 +64,24 @@ class Runtime:
         """The model client, created lazily in the process that uses it (never shared across a fork)."""
         if self._model is None or self._model_pid != os.getpid():
             s = self.settings
-            self._model = ModelClient(
-                api_key=s.openai_api_key.get_secret_value(),
-                base_url=s.openai_base_url,
-                model=s.openai_model,
-                timeout=s.openai_timeout_seconds,
-                max_retries=s.openai_max_retries,
-                options=call_options(s),
-                capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
-            )
+            self._model = self._new_client(s.openai_timeout_seconds, s.openai_max_retries)
             self._model_pid = os.getpid()
-            self._model.on_usage = self._count_usage
         return self._model
+
+    def _new_client(self, timeout: float, max_retries: int) -> ModelClient:
+        """A client for the configured endpoint; every call it makes counts against the workspace's budget."""
+        s = self.settings
+        client = ModelClient(
+            api_key=s.openai_api_key.get_secret_value(),
+            base_url=s.openai_base_url,
+            model=s.openai_model,
+            timeout=timeout,
+            max_retries=max_retries,
+            options=call_options(s),
+            capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
+        )
+        client.on_usage = self._count_usage
+        return client
 
     def _count_usage(self, usage: Usage) -> None:
         if self.meter is not None:
@@ -87,16 +93,9 @@ class Runtime:
         holds a recount for seconds, not minutes (its replies are then kept as general answers)."""
         if self._quick_model is None or self._quick_model_pid != os.getpid():
             s = self.settings
-            self._quick_model = ModelClient(
-                api_key=s.openai_api_key.get_secret_value(),
-                base_url=s.openai_base_url,
-                model=s.openai_model,
-                timeout=min(s.techspec_attribution_timeout_seconds, s.openai_timeout_seconds),
-                max_retries=1,
-                options=call_options(s),
-                capabilities=RedisCapabilities(self.redis, s.techspec_capability_ttl_seconds),
+            self._quick_model = self._new_client(
+                min(s.techspec_attribution_timeout_seconds, s.openai_timeout_seconds), 1
             )
-            self._quick_model.on_usage = self._count_usage  # attribution counts against the budget too
             self._quick_model_pid = os.getpid()
         return PromptedModel(self._quick_model, self.prompts)
 
