@@ -75,6 +75,10 @@ class ModelClient:
         self.options = options or CallOptions(mode=structured_mode)
         self.cache = capabilities or MemoryCapabilities()
         self.endpoint = str(self.client.base_url).rstrip("/")
+        # Remembered per model AND the settings discovery depends on: a changed window, slot count or fixed
+        # mode is used at once instead of after the cache's TTL.
+        opts = self.options
+        self.cache_name = f"{model}|{opts.mode}|{opts.context_window}|{opts.slots}"
         self.usage: list[Usage] = []
         # Told of every call's usage as it happens (the worker counts it against a workspace's budget).
         self.on_usage: Callable[[Usage], None] | None = None
@@ -88,11 +92,11 @@ class ModelClient:
     def capability(self) -> Capability:
         """What this endpoint and model accept: remembered, else discovered from the server's metadata."""
         if self._capability is None:
-            known = remembered(self.cache, self.endpoint, self.model)
+            known = remembered(self.cache, self.endpoint, self.cache_name)
             if known is None or (self.options.mode != "auto" and known.mode != self.options.mode):
                 known = discover(self.client.base_url, self.api_key, self.model, self.options)
                 log.info("model endpoint discovered", extra=_describe(known))
-                self.cache.save(self.endpoint, self.model, known.model_dump_json())
+                self.cache.save(self.endpoint, self.cache_name, known.model_dump_json())
             else:
                 log.info("model endpoint capability remembered", extra=_describe(known))
             self._capability = known
@@ -129,8 +133,9 @@ class ModelClient:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+        seconds = time.perf_counter() - started
         metrics.model_call(
-            schema.__name__, self.model, time.perf_counter() - started, used.prompt_tokens, used.completion_tokens
+            schema.__name__, self.model, seconds, used.prompt_tokens, used.completion_tokens, used.cached_tokens
         )
         self._confirm(capability)
         return self._content(schema, response, max_tokens)
@@ -248,7 +253,7 @@ class ModelClient:
             if status in (400, 422) and name in reason.lower() and value is not None and name not in cap.refused:
                 log.warning("parameter rejected, calls go without it", extra={"parameter": name, "reason": reason})
                 self._capability = cap.model_copy(update={"refused": [*cap.refused, name]})
-                self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
+                self.cache.save(self.endpoint, self.cache_name, self._capability.model_dump_json())
                 return ModeChanged(f"endpoint does not support {name}: {reason[:200]}")
         return None
 
@@ -261,13 +266,13 @@ class ModelClient:
         if following is None:
             return ModelConfigError(reason, user_message=f"The model endpoint does not support {MODE_WORDS[cap.mode]}.")
         self._capability = cap.model_copy(update={"mode": following, "confirmed": False})
-        self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
+        self.cache.save(self.endpoint, self.cache_name, self._capability.model_dump_json())
         return ModeChanged(f"endpoint does not support {MODE_WORDS[cap.mode]}: {reason[:200]}")
 
     def _confirm(self, cap: Capability) -> None:
         if not cap.confirmed:
             self._capability = cap.model_copy(update={"confirmed": True})
-            self.cache.save(self.endpoint, self.model, self._capability.model_dump_json())
+            self.cache.save(self.endpoint, self.cache_name, self._capability.model_dump_json())
             log.info("structured mode works", extra=_describe(self._capability))
 
     def _record_usage(self, response: Any, messages: Sequence[Mapping[str, str]]) -> Usage:

@@ -41,23 +41,27 @@ WORKER_LOOP_RESTARTS = Counter(
     "techspec_worker_loop_restarts", "Times RQ's work loop gave up (e.g. Redis) and was restarted"
 )
 
-# USD per million (input, output) tokens by model; set once per process from settings.
-_prices: dict[str, tuple[float, float]] = {}
+# USD per million (input, cached input, output) tokens by model; set once per process from settings.
+_prices: dict[str, tuple[float, float, float]] = {}
 
 
-def set_prices(prices: dict[str, tuple[float, float]]) -> None:
+def set_prices(prices: dict[str, tuple[float, float, float]]) -> None:
     """Use these per-model prices for the cost estimate."""
     _prices.clear()
     _prices.update(prices)
 
 
-def model_call(schema: str, model: str, seconds: float, prompt_tokens: int, completion_tokens: int) -> None:
-    """Record one model call: its duration, tokens and estimated cost."""
+def model_call(
+    schema: str, model: str, seconds: float, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+) -> None:
+    """Record one model call: its duration, tokens and estimated cost (cached prompt tokens at their rate)."""
     MODEL_SECONDS.labels(schema).observe(seconds)
     MODEL_TOKENS.labels(model, "prompt").inc(prompt_tokens)
     MODEL_TOKENS.labels(model, "completion").inc(completion_tokens)
-    input_price, output_price = _prices.get(model, (0.0, 0.0))
-    MODEL_COST.labels(model).inc((prompt_tokens * input_price + completion_tokens * output_price) / 1_000_000)
+    input_price, cached_price, output_price = _prices.get(model, (0.0, 0.0, 0.0))
+    cached = min(cached_tokens, prompt_tokens)
+    dollars = (prompt_tokens - cached) * input_price + cached * cached_price + completion_tokens * output_price
+    MODEL_COST.labels(model).inc(dollars / 1_000_000)
 
 
 def session_ended(outcome: str, redactions: int = 0) -> None:

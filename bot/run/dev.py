@@ -19,6 +19,8 @@ from rq.worker import BaseWorker
 from bot.config import Settings
 from bot.flow.jobs import JOBS
 from bot.listeners.app import create_app
+from bot.obs import metrics
+from bot.run.pricing import metric_prices
 from bot.run.queues import worker_queues
 from bot.run.survive import LoopHealth, work_forever
 from bot.run.web import create_wsgi_app
@@ -54,6 +56,7 @@ def run_development(settings: Settings) -> int:
     connection = connect_redis(settings.redis_url, settings) if settings.redis_url else embedded_store()
     rt = build_runtime(settings, connection, JOBS)
     set_runtime(rt)
+    metrics.set_prices(metric_prices(settings))
     if settings.slack_app_token is not None:
         from bot.run.socket_mode import connect_socket_mode
 

@@ -62,9 +62,12 @@ def test_llama_cpp_python_refusal_moves_to_json_object_with_schema_at_once(
     assert rejected and LLAMA_CPP_LITERAL in rejected[0].reason  # type: ignore[attr-defined]
     assert [r.next_mode for r in rejected] == ["json_object_schema"]  # type: ignore[attr-defined]
     # Remembered in Redis with a TTL: the next process starts in the mode that works.
-    stored = Capability.model_validate_json(redis_conn.get(capability_key(emu.base_url, "m")) or b"")
+    # Keyed by the model and the settings discovery depends on (a changed window or slot count is used at once).
+    key = capability_key(emu.base_url, client(emu, cache).cache_name)
+    stored = Capability.model_validate_json(redis_conn.get(key) or b"")
     assert stored.mode == "json_object_schema" and stored.confirmed and stored.slots == 1
-    assert 0 < redis_conn.ttl(capability_key(emu.base_url, "m")) <= 600
+    assert 0 < redis_conn.ttl(key) <= 600
+    assert client(emu, cache, context_window=4096).cache_name != client(emu, cache).cache_name
     emu.requests.clear()
     ask(client(emu, cache))
     assert [format_of(r.body) for r in emu.requests] == ["json_object"]
