@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from tests.fakes.model import ModelEmulator
+from tests.fakes.slack import SlackEmulator
 from tests.support.redis_server import RedisServer
 
 
@@ -45,3 +46,16 @@ def emulator() -> Iterator[ModelEmulator]:
     emu.start()
     yield emu
     emu.stop()
+
+
+@pytest.fixture(scope="module")
+def design_workspace() -> Iterator[SlackEmulator]:
+    """A Slack emulator with one person and one channel the bot is in (a module's tests share it)."""
+    emulator = SlackEmulator(
+        signing_secret="s", bot_token="xoxb-design", team_id="T1", bot_user_id="UBOT", bot_id="BBOT"
+    )
+    emulator.start()
+    emulator.add_user("UANA", "ana")
+    emulator.add_channel("C1", "design", members=["UANA", "UBOT"])
+    yield emulator
+    emulator.stop()

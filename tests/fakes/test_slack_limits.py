@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,22 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from tests.fakes.slack import SlackEmulator
 
-TOKEN = "xoxb-limits"
-
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[SlackEmulator]:
-    emulator = SlackEmulator(signing_secret="s", bot_token=TOKEN, team_id="T1", bot_user_id="UBOT", bot_id="BBOT")
-    emulator.start()
-    emulator.add_user("UANA", "ana")
-    emulator.add_channel("C1", "design", members=["UANA", "UBOT"])
-    yield emulator
-    emulator.stop()
+def emu(design_workspace: SlackEmulator) -> SlackEmulator:
+    return design_workspace
 
 
 @pytest.fixture(scope="module")
 def client(emu: SlackEmulator) -> WebClient:
-    return WebClient(base_url=emu.api_url, token=TOKEN)
+    return WebClient(base_url=emu.api_url, token=emu.bot_token)
 
 
 def section(text: str) -> dict[str, Any]:

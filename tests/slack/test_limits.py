@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,23 +18,17 @@ from bot.spec.schemas import Area, UiPhrases
 from tests.fakes.slack import SlackEmulator
 from tests.support.block_text import render_blocks
 
-TOKEN = "xoxb-limits-bot"
 LONG = "Lorem ipsum dolor sit amet <!channel> & more. " * 120  # ~5,500 characters, hostile on the way
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[SlackEmulator]:
-    emulator = SlackEmulator(signing_secret="s", bot_token=TOKEN, team_id="T1", bot_user_id="UBOT", bot_id="BBOT")
-    emulator.start()
-    emulator.add_user("UANA", "ana")
-    emulator.add_channel("C1", "design", members=["UANA", "UBOT"])
-    yield emulator
-    emulator.stop()
+def emu(design_workspace: SlackEmulator) -> SlackEmulator:
+    return design_workspace
 
 
 @pytest.fixture(scope="module")
 def slack(emu: SlackEmulator) -> SlackGateway:
-    return SlackGateway(build_web_client(TOKEN, emu.api_url))
+    return SlackGateway(build_web_client(emu.bot_token, emu.api_url))
 
 
 def sixty_questions() -> list[Question]:
