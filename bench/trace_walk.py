@@ -54,7 +54,7 @@ from tests.support.redis_server import RedisServer, free_port
 
 HERE = Path(__file__).resolve().parents[1]
 APP_MODULES = ("bot.listeners.app", "bot.app")
-RUNTIME_MODULES = ("bot.wiring", "bot.runtime")
+RUNTIME_MODULES = ("bot.wiring", "bot.wiring.runtime", "bot.runtime")
 JOB_MODULES = ("bot.flow.jobs", "bot.jobs")
 PATHS = ("questions", "clear")
 DESIGN = [

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot web|worker|socket|run` (see the Procfile and the README)."""
+"""Command line: `python -m bot web|worker|socket|run|new-key` (see the Procfile and the README)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ MODES = {
     "worker": "background jobs (RQ)",
     "socket": "Slack's events over Socket Mode, for deployments without a public URL; needs workers",
     "run": "everything in one process (development)",
+    "new-key": "print a fresh key for TECHSPEC_ENCRYPTION_KEYS and exit",
 }
 
 
@@ -19,7 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the sub-command, validate settings and the outside world (one line on failure), and run."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="techspec Slack bot")
     parser.add_argument("mode", choices=list(MODES), help="; ".join(f"{k}: {v}" for k, v in MODES.items()))
-    mode: Mode = parser.parse_args(argv).mode
+    chosen = parser.parse_args(argv).mode
+    if chosen == "new-key":
+        from bot.store.crypto import new_key
+
+        print(new_key())
+        return 0
+    mode: Mode = chosen
     try:
         settings = load_settings(mode)
         if mode != "run":

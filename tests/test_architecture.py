@@ -57,8 +57,8 @@ LAYERS: dict[str, Layer] = {
         + ("bot.wiring", "bot.config", "bot.errors"),
         ("openai", "rq"),
     ),
-    "bot.wiring": Layer(("bot.config", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.errors")),
-    "bot.config": Layer(()),
+    "bot.wiring.*": Layer(("bot.wiring.*", "bot.config.*", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.errors")),
+    "bot.config.*": Layer(("bot.config.*",)),
     "bot.errors": Layer(()),
     "bot.logs": Layer(("bot.spec.redaction", "bot.obs.*")),
     "bot.obs.*": Layer((), ("slack_sdk", "slack_bolt", "redis", "rq", "openai")),
@@ -73,7 +73,7 @@ LAYERS: dict[str, Layer] = {
 MAX_TOP_LEVEL_MODULES = 8
 MAX_FILE_LINES = 300
 MAX_FUNCTION_LINES = 40
-RUNTIME_USERS = ("bot.flow.jobs", "bot.wiring", "bot.run.*")  # wiring defines current_runtime
+RUNTIME_USERS = ("bot.flow.jobs", "bot.wiring.*", "bot.run.*")  # wiring defines current_runtime
 DOTTED_BOT_PATH = re.compile(r"bot(\.[A-Za-z_]\w*)+")
 
 

@@ -1,4 +1,4 @@
-"""The per-process clients (Redis, Slack, model, prompts, queue), built once from Settings.
+"""The Runtime: the per-process clients (Redis, Slack, model, prompts, queue), built once from Settings.
 
 Listeners receive the Runtime explicitly. RQ calls job functions with plain arguments only, so the
 job entry points (`bot.flow.jobs`, and nothing else) find it through `current_runtime()`, set once
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -33,6 +33,9 @@ from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
 
+# Given a runtime whose `scope` names a workspace, the same runtime with that workspace's parts swapped in.
+TenantAdapter = Callable[["Runtime"], "Runtime"]
+
 
 @dataclass
 class Runtime:
@@ -52,12 +55,23 @@ class Runtime:
     usage: UsageLedger
     prices: PriceTable
     admins: AdminFlags
+    # The workspace this runtime serves ("" for the process-wide one; set by for_tenant).
+    scope: str = ""
+    # Each turns the process-wide runtime into one workspace's (its installation's token, its settings).
+    tenant_adapters: tuple[TenantAdapter, ...] = field(default=(), repr=False)
     # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
     meter: Callable[[Usage], None] | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
     _quick_model: ModelClient | None = field(default=None, repr=False)
     _quick_model_pid: int = 0
+
+    def for_tenant(self, scope: str) -> Runtime:
+        """This runtime as the workspace `scope` (bot.store.keys.TenantRef.scope) sees it."""
+        runtime = replace(self, scope=scope)
+        for adapt in self.tenant_adapters:
+            runtime = adapt(runtime)
+        return runtime
 
     @property
     def model(self) -> ModelClient:

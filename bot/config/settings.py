@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 from redis.connection import parse_url
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bot.config.checks import LOG_LEVELS, PLACEHOLDER, PRICE_FIELDS, ConfigError, http_url, json_value, token_shape
+from bot.config.oauth import OAuthSettings
+from bot.config.workspaces import WorkspaceDefaults
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
 
 Mode = Literal["web", "worker", "run", "socket"]
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# Placeholders copied from documentation ("xoxb-...", "<your token>") are never real credentials.
-_PLACEHOLDER = re.compile(r"\.\.\.|…|[<>]")
-PRICE_FIELDS = frozenset({"input", "cached_input", "output"})
 
 
-class Settings(BaseSettings):
+class Settings(OAuthSettings, WorkspaceDefaults, BaseSettings):
     """The bot's configuration; field names map to upper-case environment variables."""
 
     # Empty means unset: compose and PaaS dashboards pass unset optional variables as "".
@@ -126,14 +124,14 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        return _token(value, "xoxb-", "a bot token")
+        return token_shape(value, "xoxb-", "a bot token")
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        return _token(value, "xapp-", "an app-level token")
+        return token_shape(value, "xapp-", "an app-level token")
 
     @field_validator("slack_signing_secret", "openai_api_key")
     @classmethod
@@ -141,7 +139,7 @@ class Settings(BaseSettings):
         # An empty or placeholder secret would fail every request later; say so at start-up instead.
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty")
-        if value is not None and _PLACEHOLDER.search(value.get_secret_value()):
+        if value is not None and PLACEHOLDER.search(value.get_secret_value()):
             raise ValueError("looks like a placeholder from the docs; set the real value")
         return value
 
@@ -149,13 +147,13 @@ class Settings(BaseSettings):
     @classmethod
     def _api_url_slash(cls, value: str) -> str:
         # slack_sdk joins method names onto base_url verbatim, so it must end with a slash.
-        _http_url(value)
+        http_url(value)
         return value if value.endswith("/") else value + "/"
 
     @field_validator("openai_base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
-        return _http_url(value) if value else None
+        return http_url(value) if value else None
 
     @field_validator("redis_url")
     @classmethod
@@ -190,13 +188,13 @@ class Settings(BaseSettings):
             text = value.strip()
             if not text.startswith("["):
                 text = f"[{text}]"
-            return _json(text, "a list of seconds like 5,30 or [5, 30]")
+            return json_value(text, "a list of seconds like 5,30 or [5, 30]")
         return value
 
     @field_validator("techspec_model_token_budgets", "techspec_model_prices", mode="before")
     @classmethod
     def _json_object(cls, value: Any) -> Any:
-        return _json(value, 'a JSON object like {"gpt-4.1": ...}') if isinstance(value, str) else value
+        return json_value(value, 'a JSON object like {"gpt-4.1": ...}') if isinstance(value, str) else value
 
     @field_validator("techspec_slack_file_hosts")
     @classmethod
@@ -244,19 +242,6 @@ class Settings(BaseSettings):
             )
 
 
-class ConfigError(Exception):
-    """A required environment variable is missing or malformed."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable} {problem}")
-        self.variable = variable
-        self.problem = problem
-
-    def one_line(self) -> str:
-        """The single line printed when start-up stops."""
-        return f"techspec: configuration error: {self.variable} {self.problem}"
-
-
 def load_settings(mode: Mode) -> Settings:
     """Load settings from the environment, raising ConfigError with the first offending variable."""
     try:
@@ -272,27 +257,3 @@ def load_settings(mode: Mode) -> Settings:
         raise ConfigError(found.group(1).upper() if found else "environment", "could not be parsed") from None
     settings.require_for(mode)
     return settings
-
-
-def _token(value: SecretStr, prefix: str, what: str) -> SecretStr:
-    """Check a Slack token's shape without ever echoing it."""
-    secret = value.get_secret_value()
-    if not secret.startswith(prefix):
-        raise ValueError(f"must be {what} starting with {prefix}")
-    if _PLACEHOLDER.search(secret) or not re.fullmatch(r"[A-Za-z0-9-]+", secret):
-        raise ValueError(f"looks like a placeholder, not {what}: copy the real one from the app's settings")
-    return value
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http(s) URL like https://host/path/")
-    return value
-
-
-def _json(text: str, expected: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise ValueError(f"must be {expected}") from None

@@ -1,0 +1,9 @@
+"""Settings: every environment variable the bot reads, validated once at start-up.
+
+`Settings` is assembled from mixins, one per concern (`oauth`, `workspaces`, and the core in `settings`).
+"""
+
+from bot.config.checks import ConfigError
+from bot.config.settings import DEFAULT_PROMPTS_DIR, REPO_ROOT, Mode, Settings, load_settings
+
+__all__ = ["DEFAULT_PROMPTS_DIR", "REPO_ROOT", "ConfigError", "Mode", "Settings", "load_settings"]
