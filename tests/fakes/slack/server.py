@@ -13,6 +13,7 @@ from .api_chat import apply_response
 from .api_files import receive_upload
 from .methods import HANDLERS
 from .models import ApiError, Fault, Params, RecordedCall, parse_multipart
+from .tiers import RateLimited
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -100,6 +101,8 @@ def _run_api(emu: SlackEmulator, method: str, params: dict[str, Any], token: str
     with emu.ws.lock:
         try:
             return json_reply(handler(emu, Params(params)))
+        except RateLimited as exc:  # the slow tier: no data, and when to come back
+            return json_reply(exc.as_response(), 429, {"Retry-After": str(exc.retry_after)})
         except ApiError as exc:
             return json_reply(exc.as_response())
         except Exception as exc:  # an emulator bug: answer like a Slack outage, keep it for the test
