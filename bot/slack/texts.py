@@ -70,6 +70,14 @@ def status_reading(message_count: int | None = None, phrases: UiPhrases | None =
     return clip(f":eyes: {reading} ({message_count})…", TEXT_LIMIT)
 
 
+def status_reading_paced(total: int, read: int, minutes: int) -> str:
+    """Status line while a thread is read at Slack's slow tier for apps outside the Marketplace."""
+    left = f"about {minutes} minute{'s' if minutes != 1 else ''}" if minutes > 0 else "almost done"
+    return (
+        f":hourglass_flowing_sand: Reading {total} messages: {left} at this app's Slack limit (read {read} of {total})…"
+    )
+
+
 def status_waiting(answered: int, total: int, phrases: UiPhrases | None = None, note: str = "") -> str:
     """Status line while answers are collected (note: what the latest reply changed, if anything)."""
     if phrases:
