@@ -77,5 +77,5 @@ def show_progress(rt: Runtime, session: Session, copy: ThreadCopy, tier: pacing.
     chat.update a page, far within chat.update's Tier 3)."""
     if copy.complete or not session.status_ts or copy.total is None or not pacing.is_limited(copy, tier):
         return
-    text = texts.status_reading_paced(copy.total, pacing.read_count(copy), pacing.minutes_left(copy))
+    text = texts.status_reading_paced(copy.total, pacing.read_count(copy), pacing.seconds_left(copy))
     rt.slack.update(session.channel_id, session.status_ts, text)

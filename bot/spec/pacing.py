@@ -109,11 +109,12 @@ def read_count(copy: ThreadCopy) -> int:
     return min(len(copy.messages), copy.total) if copy.total is not None else len(copy.messages)
 
 
-def minutes_left(copy: ThreadCopy) -> int:
-    """About how many minutes the rest of the thread takes at the slow tier (0 when it is read)."""
+def seconds_left(copy: ThreadCopy) -> float:
+    """About how long the rest of the thread takes at the slow tier: a window a page (0 when it is read)."""
     if copy.total is None:
-        return 0
-    return minutes_to_read(max(0, copy.total - read_count(copy)), copy.window or LIMITED_WINDOW_SECONDS)
+        return 0.0
+    pages = math.ceil(max(0, copy.total - read_count(copy)) / LIMITED_PAGE)
+    return pages * (copy.window or LIMITED_WINDOW_SECONDS)
 
 
 def minutes_to_read(messages: int, window: float = LIMITED_WINDOW_SECONDS) -> int:
