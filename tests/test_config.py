@@ -80,6 +80,7 @@ def test_file_hosts_accept_origins() -> None:
         ("TECHSPEC_CONTEXT_WINDOW", "512"),
         ("TECHSPEC_MAX_OUTPUT_TOKENS", "10"),
         ("TECHSPEC_CAPABILITY_TTL_SECONDS", "5"),
+        ("TECHSPEC_SLACK_READ_TIER", "slow"),
     ],
 )
 def test_endpoint_settings_are_validated(variable: str, value: str) -> None:

@@ -127,3 +127,48 @@ def _pinned_title(stack: Stack, channel: str, title: str) -> Any:
         f.title == title and f.channel_id == channel and (f.shares or {}).get("public", {}).get(channel)
         for f in list(stack.slack.files.values())
     )
+
+
+QUESTION = {
+    "thread_is_clear": False,
+    "title": "CSV export",
+    "language": "English",
+    "questions": [
+        {
+            "area": "data",
+            "question": "How long are export files kept?",
+            "why_it_matters": "Retention decides storage cost.",
+            "recommended_answer": "Seven days, then deleted.",
+            "raised_in": None,
+        }
+    ],
+}
+
+
+def test_edits_and_deletions_after_the_read_reach_the_spec_without_reading_the_thread_again(slow: Stack) -> None:
+    stack = slow
+    channel = stack.new_channel()
+    lines = [("UANA", "Design: CSV export for the dashboard.")]
+    lines += [("UBOB" if i % 2 else "UANA", f"Item {i:02d}: part {i} of the export.") for i in range(20)]
+    root = design_thread(stack, channel, lines)
+    replies = [m["ts"] for m in stack.slack.thread(channel, root)][1:]
+    stack.model.script("ClarifyResult", QUESTION)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec please", thread_ts=root)
+    wait_until(
+        lambda: phase(stack, channel, root) == Phase.AWAITING_ANSWERS,
+        60,
+        message="questions",
+    )
+    first = served(reads(stack, channel, root))
+
+    stack.slack.edit_message(channel, replies[3], "Item 03: CHANGED to Parquet files.")
+    stack.slack.delete_message(channel, replies[5])
+    stack.slack.post_message(channel, "UBOB", "Keep them 30 days.", thread_ts=root)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> go ahead", thread_ts=root)
+    wait_for_pinned_spec(stack, channel, root, timeout=60)
+
+    prompt = stack.model.prompt_text(stack.model.calls("TechnicalSpecDraft")[-1])
+    assert "CHANGED to Parquet" in prompt and "part 3 of" not in prompt
+    assert "Item 05:" not in prompt and "Item 06:" in prompt
+    later = served(reads(stack, channel, root))[len(first) :]
+    assert [ts for ts in later if ts in first] == [root] * later.count(root)  # old replies never read again
