@@ -40,6 +40,7 @@ class ThreadCopy(BaseModel):
     window: float | None = None  # seconds Slack wants between calls, learned from a 429
     last_call: float | None = None  # when the last page arrived (epoch seconds)
     pages: int = 0  # pages read, over every read of this thread
+    largest_page: int = 0  # the most messages one page brought (more than 15: not the slow tier)
 
     def last_ts(self) -> str:
         """The newest message's ts ("" when nothing was read)."""
@@ -66,7 +67,7 @@ def page_size(copy: ThreadCopy, tier: Tier) -> int:
 def wait_before_call(copy: ThreadCopy, tier: Tier, now: float) -> float:
     """Seconds until the next call may go: a window after the last one at the slow tier, once the window is
     known (the first 429 tells it; until then the call is simply tried)."""
-    if not is_limited(copy, tier) or copy.window is None or copy.last_call is None or not copy.cursor:
+    if not is_limited(copy, tier) or copy.window is None or copy.last_call is None:
         return 0.0
     return max(0.0, copy.window - (now - copy.last_call))
 
@@ -86,8 +87,10 @@ def absorb(copy: ThreadCopy, raw: list[dict[str, Any]], next_cursor: str, asked:
         secrets |= found
     copy.messages = sorted(by_ts.values(), key=lambda m: float(m["ts"]))
     copy.secrets = sorted(secrets)
-    if tier == "limited" or (tier == "auto" and next_cursor and len(raw) < asked):
+    # Slack may answer a little short of `limit` at any tier; cut to the slow tier's 15 with more to come is the sign.
+    if tier == "limited" or (tier == "auto" and next_cursor and len(raw) <= LIMITED_PAGE < asked):
         copy.limited = True
+    copy.largest_page = max(copy.largest_page, len(raw))
     copy.cursor = next_cursor
     copy.complete = not next_cursor
     copy.oldest = copy.oldest if next_cursor else ""
@@ -96,8 +99,9 @@ def absorb(copy: ThreadCopy, raw: list[dict[str, Any]], next_cursor: str, asked:
 
 
 def refused(copy: ThreadCopy, retry_after: float, tier: Tier, now: float) -> None:
-    """Slack said 429: the slow tier (unless set to standard), and its window learned from the wait asked."""
-    if tier != "standard":
+    """Slack said 429: the slow tier (at auto, unless a page showed Tier 3), and its window learned from the wait."""
+    # A 429 after Slack served a page larger than the slow tier's is Tier 3's own limit, not the slow tier.
+    if tier == "limited" or (tier == "auto" and copy.largest_page <= LIMITED_PAGE):
         copy.limited = True
     if copy.last_call is not None and 0 <= now - copy.last_call <= LIMITED_WINDOW_SECONDS:
         learned = min(LIMITED_WINDOW_SECONDS, now - copy.last_call + retry_after)

@@ -172,3 +172,17 @@ def test_edits_and_deletions_after_the_read_reach_the_spec_without_reading_the_t
     assert "Item 05:" not in prompt and "Item 06:" in prompt
     later = served(reads(stack, channel, root))[len(first) :]
     assert [ts for ts in later if ts in first] == [root] * later.count(root)  # old replies never read again
+
+
+def test_the_limited_setting_asks_for_15_a_page_from_the_first_call(redis_url: str) -> None:
+    with running_stack(redis_url.rsplit("/", 1)[0] + "/4", TECHSPEC_SLACK_READ_TIER="limited") as stack:
+        stack.slack.replies_tier, stack.slack.limited_window_seconds = "limited", 1.0
+        channel = stack.new_channel()
+        root = design_thread(stack, channel, [("UANA", f"Line {i:02d} of the design.") for i in range(20)])
+        stack.model.script("ClarifyResult", CLEAR)
+        stack.slack.post_message(channel, "UANA", "<@UBOT> spec please", thread_ts=root)
+        wait_for_pinned_spec(stack, channel, root, timeout=60)
+        answered = [c for c in reads(stack, channel, root) if c.http_status == 200]
+        assert [int(c.params["limit"]) for c in answered] == [15, 15]
+        assert len(served(answered)) == 22  # 20 lines, the mention and the status line
+        assert all(f"Line {i:02d}" in _prompt_with(stack, "Line 19") for i in range(20))

@@ -37,6 +37,12 @@ def test_auto_finds_the_slow_tier_from_a_page_cut_short_with_more_to_come() -> N
     pacing.absorb(fresh, msgs(1, 2, reply_count=1), "", asked=200, tier="auto", now=100.0)
     assert not fresh.limited and fresh.complete and pacing.page_size(fresh, "auto") == 200
     assert pacing.page_size(ThreadCopy(), "limited") == 15
+    # Slack may answer a little short of the limit at Tier 3: that is not the slow tier.
+    tier3 = ThreadCopy()
+    pacing.absorb(tier3, msgs(*range(190), reply_count=400), "c1", asked=200, tier="auto", now=1.0)
+    assert not tier3.limited
+    pacing.refused(tier3, retry_after=3, tier="auto", now=2.0)  # Tier 3's own 429
+    assert not tier3.limited and pacing.page_size(tier3, "auto") == 200
 
 
 def test_a_429_teaches_the_window_and_the_next_call_waits_for_it() -> None:
