@@ -6,12 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Stack
-from tests.e2e.helpers import design_thread, session_of, thread_with_questions, wait_for_pinned_spec
+from tests.e2e.helpers import (
+    design_thread,
+    session_of,
+    thread_with_questions,
+    wait_for_pinned_spec,
+    wait_for_questions,
+)
 from tests.fakes.slack import payloads
 from tests.support.redis_dump import every_key_and_value, where_found
 from tests.support.waiting import wait_until
 
 ANSWER = "1. Postgres 16 in eu-west-1, files kept 7 days"
+OTHER_DESIGN = [
+    ("UBOB", "We need audit logs for the billing service, kept for a year."),
+    ("UANA", "Write them to the existing Kafka topic and archive daily to cold storage."),
+]
 
 
 def link(channel: str, ts: str) -> str:
@@ -45,7 +55,11 @@ def send_event(stack: Stack, event: dict[str, Any]) -> None:
 def test_forget_a_thread(fresh: Stack) -> None:
     stack = fresh
     channel, root = finished_thread(stack)
-    other_channel, other_root, _ = thread_with_questions(stack)  # someone else's thread: untouched
+    # Someone else's thread, untouched; on other words, since its stored copy (redacted) holds its words.
+    other_channel = stack.new_channel()
+    other_root = design_thread(stack, other_channel, OTHER_DESIGN)
+    stack.slack.post_message(other_channel, "UBOB", "<@UBOT> spec", thread_ts=other_root)
+    wait_for_questions(stack, other_channel, other_root)
     assert where_found(stack.redis, traces(channel, root)) != []
 
     # No link, or not a link: how to use it, and nothing is deleted.
