@@ -79,6 +79,14 @@ def fault_reply(fault: Fault) -> Reply:
     return json_reply({"ok": False, "error": fault.error}, fault.http_status, headers)
 
 
+def error_reply(exc: ApiError) -> Reply:
+    """An ApiError as Slack answers it; one carrying `retry_after` (a rate limit) is a 429 + Retry-After."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        return json_reply(exc.as_response(), 429, {"Retry-After": str(retry_after)})
+    return json_reply(exc.as_response())
+
+
 def _record(
     emu: SlackEmulator,
     method: str,
@@ -117,7 +125,7 @@ def _run_api(
             served = emu.tenancy.route(inst, method, params)
             return json_reply(handler(emu.served(served, inst, token), Params(params))), served
         except ApiError as exc:
-            return json_reply(exc.as_response()), served
+            return error_reply(exc), served
         except Exception as exc:  # an emulator bug: answer like a Slack outage, keep it for the test
             emu.server_errors.append(exc)
             body = {"ok": False, "error": "internal_error", "emulator_exception": repr(exc)}
