@@ -1,4 +1,14 @@
-"""SlackEmulator methods for many workspaces: Grid orgs, installs (direct or OAuth), rotation, uninstalls."""
+"""SlackEmulator methods for many workspaces: Grid orgs, installs (direct or OAuth), rotation, uninstalls.
+
+emu = SlackEmulator().start()                    # default workspace T0001, installed with bot_token
+globex = emu.add_workspace("T0002", "globex")    # a WorkspaceHandle: add_user, add_channel, post_message…
+emu.add_org("E0001", "umbrella")
+lab = emu.add_workspace("T0101", "umbrella-lab", enterprise_id="E0001")
+redirect = emu.approve(install_url, globex)      # or "E0001" for an org-wide install; GET it on the bot
+emu.install("E0001")                             # or install directly, no OAuth
+emu.share_channel("C100", globex)                # Slack Connect
+emu.uninstall(globex)                            # tokens_revoked + app_uninstalled delivered
+"""
 
 from __future__ import annotations
 
