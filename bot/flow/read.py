@@ -105,7 +105,8 @@ def _post_questions_once(rt: Runtime, session: Session, outcome: ClarifyOutcome)
 
 def _posted_questions(rt: Runtime, session: Session) -> str | None:
     """The ts of this session's questions message in the thread, if an earlier attempt posted it."""
-    for message in rt.slack.read_thread(session.channel_id, session.thread_ts):
+    # Only what came after the mention (the questions did): a page or two, whatever Slack's rate tier.
+    for message in rt.slack.read_thread(session.channel_id, session.thread_ts, oldest=session.trigger_ts):
         if float(message.get("ts", 0)) <= float(session.trigger_ts):
             continue
         buttons = [e for b in message.get("blocks") or [] for e in b.get("elements") or [] if isinstance(e, dict)]

@@ -121,13 +121,14 @@ class SlackGateway:
                 raise
 
     def read_thread(
-        self, channel: str, ts: str, page_size: int = 200, max_messages: int | None = None
+        self, channel: str, ts: str, page_size: int = 200, max_messages: int | None = None, oldest: str | None = None
     ) -> list[dict[str, Any]]:
-        """The thread containing ts, root first, following cursors until max_messages are read (or all)."""
+        """The thread containing ts, root first, following cursors until max_messages are read (or all);
+        with oldest, only the root and the messages after it."""
         messages: list[dict[str, Any]] = []
         try:
             # The SDK's response iterator follows response_metadata.next_cursor page by page.
-            for page in self.client.conversations_replies(channel=channel, ts=ts, limit=page_size):
+            for page in self.client.conversations_replies(channel=channel, ts=ts, limit=page_size, oldest=oldest):
                 messages.extend(page.get("messages", []))
                 if max_messages is not None and len(messages) >= max_messages:
                     break  # the rest would be left out anyway: don't spend Slack calls on it
