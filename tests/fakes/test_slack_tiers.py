@@ -81,3 +81,21 @@ def _try(client: WebClient, root: str, cursor: str) -> dict | None:
         if exc.response.status_code != 429:
             raise
         return None
+
+
+def test_the_window_is_per_workspace(emu: SlackEmulator) -> None:
+    globex = emu.add_workspace("T0002", "globex")
+    emu.install(globex)
+    globex.add_user("UGIL", "gil")
+    globex.add_channel("C200", "infra", members=["UGIL", globex.bot_user_id])
+    theirs = globex.seed_message("C200", "UGIL", "their design")
+    ours, _ = thread(emu, 2)
+    emu.replies_tier, emu.limited_window_seconds = "limited", 30
+    acme = WebClient(base_url=emu.api_url, token=emu.bot_token)
+    other = WebClient(base_url=emu.api_url, token=globex.bot_token)
+    assert acme.conversations_replies(channel="C100", ts=ours)["ok"]
+    assert other.conversations_replies(channel="C200", ts=theirs)["ok"]  # its own window
+    for client, channel, ts in ((acme, "C100", ours), (other, "C200", theirs)):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_replies(channel=channel, ts=ts)
+        assert refused.value.response.status_code == 429
