@@ -43,7 +43,8 @@ def store(redis_conn: redis.Redis) -> RedisInstallationStore:
 def test_a_workspace_install_is_found_by_its_team(store: RedisInstallationStore) -> None:
     store.save(installation("T1"))
     found = store.find_installation(enterprise_id=None, team_id="T1")
-    assert found is not None and found.bot_token == "xoxb-secret-T1-1" and found.bot_refresh_token == "xoxe-1-refresh-T1-1"
+    assert found is not None and found.bot_token == "xoxb-secret-T1-1"
+    assert found.bot_refresh_token == "xoxe-1-refresh-T1-1"
     assert found.bot_scopes == ["chat:write", "commands"] and found.bot_token_expires_at is not None
     bot = store.find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None and bot.bot_token == "xoxb-secret-T1-1"
@@ -73,7 +74,8 @@ def test_a_rotated_bot_token_is_what_find_installation_returns(store: RedisInsta
     rotated = installation("T1", n=2).to_bot()
     store.save_bot(rotated)
     found = store.find_installation(enterprise_id=None, team_id="T1")
-    assert found is not None and found.bot_token == "xoxb-secret-T1-2" and found.bot_refresh_token == "xoxe-1-refresh-T1-2"
+    assert found is not None and found.bot_token == "xoxb-secret-T1-2"
+    assert found.bot_refresh_token == "xoxe-1-refresh-T1-2"
 
 
 def test_tokens_are_stored_only_encrypted(store: RedisInstallationStore, redis_conn: redis.Redis) -> None:
