@@ -44,7 +44,8 @@ class ActivityMixin:
         return self.deliverer.deliver_event(json.dumps(body).encode(), body["event_id"])
 
     def _bot_sees(self, chan: Channel) -> bool:
-        return chan.is_member(self.ws.ident.bot_user_id)
+        # Slack delivers nothing to an app that is not installed in the workspace (never, or uninstalled).
+        return chan.is_member(self.ws.ident.bot_user_id) and self.ws.installation is not None
 
     def post_message(
         self,
@@ -97,6 +98,7 @@ class ActivityMixin:
             "channel": chan.id if chan else None,
             "message_ts": message_ts,
             "trigger_id": trigger_id,
+            "team_id": self.ws.ident.team_id,
         }
         return trigger_id, self.ws.issue_response_url(origin)
 
