@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from rq import Queue
 
+from bot.flow.jobs import run_session
 from bot.store.crypto import new_key
 from bot.store.keys import session_key
 from tests.e2e.conftest import Stack, running_stack
@@ -196,3 +198,35 @@ def test_uninstall_deletes_that_workspace_and_nothing_else(stack: Stack) -> None
     globex.post_message("C0002X", "UA0002", f"<@{globex.bot_user_id}> spec")
     wait_until(lambda: stack.slack.wait_idle(5), 10)
     assert where_found(stack.redis, ["T0002"]) == []
+    # A job queued before the uninstall ends quietly: one log line, no retry, nothing stored.
+    job = Queue("techspec:shard:0", connection=stack.redis).enqueue(run_session, session_key("T0002", "C0002X", "1.2"))
+    wait_until(lambda: job.get_status() == "finished", 20, message=stack.logs())
+    assert stack.full_logs().count("no longer installed: dropped") == 1
+    job.delete()
+    assert where_found(stack.redis, ["T0002"]) == []
+
+
+def test_an_org_wide_install_answers_in_two_workspaces_and_its_uninstall_forgets_them_all(stack: Stack) -> None:
+    stack.slack.token_rotation = False
+    stack.slack.add_org("E0001", "bigco")
+    teams = {}
+    for team_id, domain in (("T0101", "bigco-eng"), ("T0102", "bigco-ops")):
+        ws = stack.slack.add_workspace(team_id, domain, enterprise_id="E0001")
+        people = (f"WA{team_id[1:]}", f"WB{team_id[1:]}")
+        for user in people:
+            ws.add_user(user, user.lower(), display_name=user.title())
+        ws.add_channel(f"C{team_id[1:]}X", "design", members=[*people, ws.bot_user_id])
+        teams[team_id] = (ws, f"C{team_id[1:]}X", people)
+    location, cookie = start_install(stack)
+    assert get(stack, stack.slack.approve(location, "E0001"), cookie).status == 200, stack.logs()
+    assert stack.redis.exists("techspec:installation:E0001:bot")
+    roots = {team_id: ask(*found) for team_id, found in teams.items()}
+    for team_id, (ws, channel, _) in teams.items():
+        wait_until(lambda: questions_messages(ws, channel, roots[team_id]), 30, message=stack.logs())  # noqa: B023
+        assert stack.redis.exists(session_key(f"E0001.{team_id}", channel, roots[team_id]))
+    assert tokens_used(stack, "T0101") == tokens_used(stack, "T0102") == {stack.slack.installation("E0001").token}
+    kept = {k for k in every_key_and_value(stack.redis) if "T0003" in k}
+    stack.slack.uninstall("E0001")
+    wait_until(lambda: where_found(stack.redis, ["E0001"]) == [], 40, message=stack.logs())
+    assert where_found(stack.redis, ["T0101", "T0102"]) == []
+    assert kept <= set(every_key_and_value(stack.redis))
