@@ -34,8 +34,8 @@ class WorkspaceHandle(SlackEmulator):
         return getattr(object.__getattribute__(self, "_root"), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        """Settings are the root's: write them there."""
-        if name in self._OWN:
+        """Settings are the root's: write them there (properties such as trigger_ttl act on this workspace)."""
+        if name in self._OWN or isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)
         else:
             setattr(self._root, name, value)

@@ -92,7 +92,8 @@ def message_event(chan: Channel, msg: dict[str, Any]) -> dict[str, Any]:
 
 def mention_event(chan: Channel, msg: dict[str, Any]) -> dict[str, Any]:
     """The `app_mention` event Slack sends alongside the `message` event when the bot is @-mentioned."""
-    keys = ("user", "text", "ts", "team", "client_msg_id", "thread_ts", "files", "blocks", "parent_user_id")
+    keys = ("user", "text", "ts", "team", "user_team", "source_team", "client_msg_id", "thread_ts", "files")
+    keys += ("blocks", "parent_user_id")
     event = {"type": "app_mention", **{k: msg[k] for k in keys if k in msg}}
     event.update(channel=chan.id, event_ts=msg["ts"])
     return event

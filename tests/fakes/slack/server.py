@@ -79,6 +79,14 @@ def fault_reply(fault: Fault) -> Reply:
     return json_reply({"ok": False, "error": fault.error}, fault.http_status, headers)
 
 
+def error_reply(exc: ApiError) -> Reply:
+    """An ApiError as Slack answers it; one carrying `retry_after` (a rate limit) is a 429 + Retry-After."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        return json_reply(exc.as_response(), 429, {"Retry-After": str(retry_after)})
+    return json_reply(exc.as_response())
+
+
 def _record(
     emu: SlackEmulator,
     method: str,
@@ -115,9 +123,13 @@ def _run_api(
                 return json_reply(answer), emu.tenancy.workspaces.get(str((answer.get("team") or {}).get("id")))
             inst = emu.tenancy.authenticate(token)
             served = emu.tenancy.route(inst, method, params)
-            return json_reply(handler(emu.served(served, inst, token), Params(params))), served
+            scoped = emu.ws.take_fault(f"{method}@{served.ident.team_id}") if served else None
+            if scoped is not None:  # a fault for one workspace only (fail_next(..., team_id=...))
+                return fault_reply(scoped), served
+            # An org-wide install added to no workspace yet still answers auth.test (for its org).
+            return json_reply(handler(emu.served(served or emu.ws, inst, token), Params(params))), served
         except ApiError as exc:
-            return json_reply(exc.as_response()), served
+            return error_reply(exc), served
         except Exception as exc:  # an emulator bug: answer like a Slack outage, keep it for the test
             emu.server_errors.append(exc)
             body = {"ok": False, "error": "internal_error", "emulator_exception": repr(exc)}

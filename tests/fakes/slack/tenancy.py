@@ -14,6 +14,9 @@ from .workspace import Workspace
 
 # Methods that act on the token itself, not inside one workspace.
 NO_WORKSPACE = frozenset({"auth.test", "auth.revoke", "apps.uninstall"})
+# Methods an org-wide token may call without saying which workspace: Grid files are org-level, and the
+# upload is placed in a channel later, by files.completeUploadExternal.
+ORG_LEVEL = frozenset({"files.getUploadURLExternal"})
 DEFAULT_SCOPE = "app_mentions:read,channels:history,chat:write,commands,files:read,files:write,pins:write,users:read"
 
 
@@ -202,7 +205,7 @@ class Tenancy:
             if chosen is None or not inst.reaches(chosen.ident.team_id):
                 raise ApiError("team_access_not_granted")
             return chosen
-        if len(reachable) == 1:
+        if len(reachable) == 1 or method in ORG_LEVEL:
             return reachable[0]
         return _pick(reachable, data)
 
