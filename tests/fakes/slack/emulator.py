@@ -19,6 +19,7 @@ from .models import Fault
 from .server import EmulatorHTTPServer
 from .store import Channel
 from .tenants import TenantsMixin
+from .tiers import ReplyPacer
 from .workspace import Identity, Workspace
 
 if TYPE_CHECKING:
@@ -65,6 +66,11 @@ class SlackEmulator(TenantsMixin, ActivityMixin, InspectionMixin):
         # the bot still waits for chat.postMessage to return): for races between the bot and people.
         self.answer_latency: dict[str, float] = {}
         self.deliverer = Deliverer(self)
+        # conversations.replies at "normal" (Tier 3) or "limited" (a non-Marketplace app: 15 a page,
+        # one call a window per workspace, 429 + Retry-After past it); tiers.py.
+        self.replies_tier = "normal"
+        self.limited_window_seconds = 60.0
+        self.reply_pacer = ReplyPacer()
         self.server_errors: list[BaseException] = []  # exceptions raised by handlers (emulator bugs)
         self.background_errors: list[BaseException] = []  # exceptions from echo events, retries, shares
         self._server: EmulatorHTTPServer | None = None
