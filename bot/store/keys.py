@@ -120,7 +120,6 @@ def trigger_key(channel_id: str, message_ts: str) -> str:
 
 def name_key(user_id: str, scope: str = "") -> str:
     """Key of one cached display name, per workspace (scope; "" for the one workspace of SLACK_BOT_TOKEN)."""
-    # A user id is one person across an org's workspaces, but what a workspace's bot token may read differs.
     return f"{PREFIX}:user:{scope}:{user_id}" if scope else f"{PREFIX}:user:{user_id}"
 
 
@@ -282,8 +281,7 @@ ROTATION_LOCK_SECONDS = 30
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
-    """Key of an installation record: tenant is the team id (workspace install) or enterprise id (org-wide);
-    kind "bot" (the latest bot token) or "installer" (the latest installation, or one user's)."""
+    """Key of an installation record (tenant: team id, or enterprise id if org-wide; kind: "bot" or "installer")."""
     return ":".join([PREFIX, "installation", tenant, kind, *([user_id] if user_id else [])])
 
 
