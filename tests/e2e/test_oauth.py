@@ -152,8 +152,17 @@ def channel_people(ws: WorkspaceHandle) -> tuple[str, str]:
 def wait_for_pinned_spec_in(stack: Stack, ws: WorkspaceHandle, channel: str, root: str) -> None:
     """wait_for_pinned_spec, looking at one workspace of the emulator."""
     view = Stack(slack=ws, model=stack.model, redis=stack.redis, env=stack.env, port=stack.port)
-    view.processes = stack.processes
-    wait_for_pinned_spec(view, channel, root, timeout=40)
+    try:
+        wait_for_pinned_spec(view, channel, root, timeout=40)
+    except AssertionError:
+        calls = [(c.method, (c.token or "")[-8:], c.response.get("error")) for c in stack.slack.ws.requests[-40:]]
+        raise AssertionError(f"{calls}\n{bot_logs(stack)}") from None
+
+
+def bot_logs(stack: Stack) -> str:
+    """The processes' own log lines (RQ's housekeeping left out), for failure messages."""
+    lines = [line for line in stack.full_logs().splitlines() if '"rq.' not in line]
+    return "\n".join(lines)[-8000:]
 
 
 def test_a_token_rotation_is_refreshed_once_and_work_carries_on(stack: Stack) -> None:
