@@ -65,3 +65,25 @@ def test_default_scopes_are_the_manifests_bot_scopes() -> None:
     bot_block = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
     scopes = re.findall(r"^\s+- ([a-z_:.]+)", bot_block, flags=re.MULTILINE)
     assert tuple(scopes) == MANIFEST_BOT_SCOPES
+
+
+def test_reseal_command_reseals_with_the_first_key(redis_url: str) -> None:
+    import redis
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.store.crypto import SecretBox
+    from bot.store.installations import RedisInstallationStore
+
+    old, newer = new_key(), new_key()
+    url = redis_url.rsplit("/", 1)[0] + "/3"
+    connection = redis.Redis.from_url(url)
+    connection.flushdb()
+    RedisInstallationStore(connection, SecretBox([old])).save(
+        Installation(team_id="T1", bot_token="xoxb-1", user_id="U1")
+    )
+    env = {**OAUTH, "REDIS_URL": url, "TECHSPEC_ENCRYPTION_KEYS": f"{newer},{old}"}
+    result = run_bot("reseal", env)
+    assert result.returncode == 0 and "resealed 3 installation records" in result.stdout, result.stderr
+    found = RedisInstallationStore(connection, SecretBox([newer])).find_bot(enterprise_id=None, team_id="T1")
+    assert found is not None and found.bot_token == "xoxb-1"
+    connection.flushdb()

@@ -151,6 +151,20 @@ class RedisInstallationStore(InstallationStore):
         return SealedRecord.model_validate_json(raw).opened(self.box)
 
 
+def reseal_installations(connection: redis.Redis, box: SecretBox) -> int:
+    """Seal every stored installation's secrets again with the first key (after a key rotation); how many."""
+    count = 0
+    for key in _scan(connection, installation_pattern("*").replace("\\*", "*")):
+        raw = cast(bytes | None, connection.get(key))
+        if raw is None:
+            continue
+        record = SealedRecord.model_validate_json(raw)
+        record.sealed = {name: box.reseal(value) for name, value in record.sealed.items()}
+        connection.set(key, record.model_dump_json(), keepttl=True)
+        count += 1
+    return count
+
+
 def _candidates(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> list[str]:
     """Where an install for these ids may be stored, most specific first: an event from a workspace of an
     org-wide install may come without is_enterprise_install (Slack Connect, older payloads)."""

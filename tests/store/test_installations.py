@@ -7,7 +7,7 @@ import redis
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.store.crypto import SecretBox, SecretUnreadable, new_key
-from bot.store.installations import RedisInstallationStore, RedisOAuthStateStore
+from bot.store.installations import RedisInstallationStore, RedisOAuthStateStore, reseal_installations
 from bot.store.keys import oauth_state_key
 from tests.support.redis_dump import every_key_and_value
 from tests.support.waiting import wait_until
@@ -120,3 +120,14 @@ def test_a_state_expires(redis_conn: redis.Redis) -> None:
     state = states.issue()
     wait_until(lambda: not redis_conn.exists(oauth_state_key(state)), timeout=5, message="the state never expired")
     assert states.consume(state) is False
+
+
+def test_reseal_moves_every_installation_to_the_new_key(store: RedisInstallationStore, redis_conn: redis.Redis) -> None:
+    store.save(installation("T1"))
+    store.save(installation(None, "E1", org=True))
+    newer = new_key()
+    assert reseal_installations(redis_conn, SecretBox([newer, KEY])) == 6  # bot, installer, its user: each
+    only_new = RedisInstallationStore(redis_conn, SecretBox([newer]))
+    found = only_new.find_installation(enterprise_id="E1", team_id="T3", is_enterprise_install=True)
+    assert found is not None and found.bot_token == "xoxb-secret-E1-1"
+    assert only_new.find_bot(enterprise_id=None, team_id="T1") is not None
