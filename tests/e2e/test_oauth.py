@@ -15,7 +15,7 @@ from bot.store.crypto import new_key
 from bot.store.keys import session_key
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import DESIGN, questions_messages, wait_for_pinned_spec
-from tests.fakes.slack import SlackEmulator
+from tests.fakes.slack import SlackEmulator, payloads
 from tests.fakes.slack.handle import WorkspaceHandle
 from tests.support.redis_dump import every_key_and_value, where_found
 from tests.support.waiting import wait_until
@@ -199,6 +199,14 @@ def test_uninstall_deletes_that_workspace_and_nothing_else(stack: Stack) -> None
     globex = stack.slack.workspace("T0002")
     assert where_found(stack.redis, ["T0002"]) != [] and where_found(stack.redis, ["T0003"]) != []
     others = {k for k in every_key_and_value(stack.redis) if "T0003" in k}
+    # Only a person's token revoked in T0003: the bot's installation and the workspace's data stay.
+    initech = stack.slack.workspace("T0003")
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["UA0003"], "bot": []}, "event_ts": "1.0"}
+    assert stack.slack.deliver(payloads.envelope(initech.ws, revoked)).status == 200
+    wait_until(lambda: "people's tokens revoked" in stack.full_logs(), 10, message=bot_logs(stack))
+    gone = {"techspec:installation:T0003:installer:UA0003"}  # that person's own installation record
+    assert others - gone <= set(every_key_and_value(stack.redis)) and not stack.redis.exists(*gone)
+    others -= gone
     stack.slack.uninstall(globex)
     wait_until(lambda: where_found(stack.redis, ["T0002"]) == [], 40, message=stack.logs())
     assert not stack.redis.exists("techspec:installation:T0002:bot")
