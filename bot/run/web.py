@@ -163,6 +163,8 @@ def build_web_app(settings: Settings) -> WsgiApp:
 def run_web(settings: Settings) -> int:
     """Serve Slack's requests with gunicorn until stopped."""
     log.info("web starting", extra={"port": settings.port})
+    if settings.oauth_mode():
+        log.info("installs by OAuth: open /slack/install in a browser to add the app to a workspace")
     # Each gunicorn worker builds its own runtime after the fork: connections are never shared across one.
     serve(lambda: build_web_app(settings), settings.port, settings.techspec_web_workers, settings.techspec_web_threads)
     return 0
