@@ -1,4 +1,4 @@
-"""Command line: `python -m bot web|worker|socket|run|new-key` (see the Procfile and the README)."""
+"""Command line: `python -m bot web|worker|socket|run|new-key|reseal` (see the Procfile and the README)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ MODES = {
     "socket": "Slack's events over Socket Mode, for deployments without a public URL; needs workers",
     "run": "everything in one process (development)",
     "new-key": "print a fresh key for TECHSPEC_ENCRYPTION_KEYS and exit",
+    "reseal": "encrypt the stored installations again with the first TECHSPEC_ENCRYPTION_KEYS key, and exit",
 }
 
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(new_key())
         return 0
+    if chosen == "reseal":
+        return reseal()
     mode: Mode = chosen
     try:
         settings = load_settings(mode)
@@ -42,6 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
+
+
+def reseal() -> int:
+    """After putting a new key first: seal every stored installation with it, so the old key can go."""
+    from bot.store.crypto import SecretBox, SecretUnreadable
+    from bot.store.installations import reseal_installations
+    from bot.wiring import connect_redis
+
+    try:
+        settings = load_settings("worker")
+        keys = settings.encryption_key_list()
+        if not keys or settings.redis_url is None:
+            raise ConfigError("TECHSPEC_ENCRYPTION_KEYS", "is required to reseal the stored installations")
+        count = reseal_installations(connect_redis(settings.redis_url, settings), SecretBox(keys))
+    except ConfigError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    except SecretUnreadable:
+        print("techspec: a stored installation opens with none of TECHSPEC_ENCRYPTION_KEYS", file=sys.stderr)
+        return 1
+    print(f"resealed {count} installation records with the first key")
+    return 0
 
 
 def check_outside(settings: Settings, mode: Mode) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.store.crypto import new_key
 from tests.e2e.conftest import BOT_TOKEN, MODEL_KEY, SIGNING_SECRET, start_emulators
 from tests.fakes.model import ModelEmulator
 from tests.fakes.slack import SlackEmulator
@@ -49,6 +50,13 @@ def good_env(slack: SlackEmulator, model: ModelEmulator, redis_url: str) -> dict
     }
 
 
+# OAuth mode with the emulator's app credentials (tests/fakes/slack/emulator.py).
+OAUTH = {
+    "SLACK_BOT_TOKEN": "",
+    "SLACK_CLIENT_ID": "1111111111.2222222222",
+    "SLACK_CLIENT_SECRET": "emulated-client-secret",
+    "TECHSPEC_ENCRYPTION_KEYS": new_key(),
+}
 # (process, changes to a working environment, the setting the one line must name, words it must contain)
 CASES = [
     ("web", {"REDIS_URL": "localhost:6379"}, "REDIS_URL", "redis://"),
@@ -69,6 +77,8 @@ CASES = [
     ("worker", {"TECHSPEC_METRICS_PORT": "{busy}"}, "TECHSPEC_METRICS_PORT", "already in use"),
     ("socket", {"SLACK_APP_TOKEN": ""}, "SLACK_APP_TOKEN", "required"),
     ("web", {"TECHSPEC_REDIS_SSL_CERT_REQS": "maybe"}, "TECHSPEC_REDIS_SSL_CERT_REQS", "none"),
+    ("worker", {**OAUTH, "SLACK_CLIENT_SECRET": "wrong-secret"}, "SLACK_CLIENT_SECRET", "rejected by Slack"),
+    ("web", {**OAUTH, "SLACK_CLIENT_ID": "999.999"}, "SLACK_CLIENT_ID", "rejected by Slack"),
 ]
 
 
@@ -94,5 +104,5 @@ def test_bad_configuration_is_one_line_naming_the_setting(
     assert len(lines) == 1, result.stderr[-3000:]
     assert lines[0].startswith(f"techspec: configuration error: {variable} "), lines[0]
     assert words in lines[0]
-    for secret in ("xoxb-revoked-token", "sk-wrong-key", "xapp-1-A0-123-rejected"):
+    for secret in ("xoxb-revoked-token", "sk-wrong-key", "xapp-1-A0-123-rejected", "wrong-secret"):
         assert secret not in result.stderr

@@ -15,11 +15,16 @@ from bot.flow import commands, forget, forms, home, intake, replies
 from bot.flow.trigger import Outcome
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
+from bot.listeners.tenants import as_workspace, scope_of, tenant_of
 from bot.slack import texts
 from bot.wiring import Runtime
 
 Listener = Callable[..., None]
 ON_IT = ":eyes: On it: I'll post in the thread."
+UNAVAILABLE = (
+    ":warning: I can't work in this workspace right now. If techspec was removed, a workspace admin can add it "
+    "again; otherwise please try again in a minute."
+)
 FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a moment."
 
 
@@ -27,8 +32,9 @@ def on_mention(rt: Runtime) -> Listener:
     """@techspec in a thread: start, go ahead, resume or revise."""
 
     def listener(event: dict[str, Any], context: BoltContext) -> None:
-        trigger = mention_trigger(event, context.team_id or "", context.bot_user_id or "")
-        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), None)
+        trigger = mention_trigger(event, scope_of(context), context.bot_user_id or "")
+        if (wrt := as_workspace(rt, context)) is not None:
+            guarded(wrt, trigger, lambda: intake.handle_trigger(wrt, trigger), None)
 
     return listener
 
@@ -37,17 +43,21 @@ def on_message(rt: Runtime) -> Listener:
     """Any message: a reply, an edit or a deletion in a session's thread is recorded; the rest ignored."""
 
     def listener(event: dict[str, Any], context: BoltContext) -> None:
-        change = thread_change(event, context.team_id or "", context.bot_user_id)
-        if change is not None:
-            guarded(rt, None, lambda: replies.handle_message(rt, change), None)
+        change = thread_change(event, scope_of(context), context.bot_user_id)
+        if change is not None and (wrt := as_workspace(rt, context)) is not None:
+            guarded(wrt, None, lambda: replies.handle_message(wrt, change), None)
 
     return listener
 
 
-def on_command(rt: Runtime) -> Listener:
+def on_command(base: Runtime) -> Listener:
     """`/techspec`: help at once; a link or words are queued for the worker."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        body = {**body, "team_id": scope_of(context)}  # the flow keys everything by the tenant scope
+        if (rt := as_workspace(base, context)) is None:
+            ack(text=UNAVAILABLE, response_type="ephemeral")
+            return
         if commands.is_help(body.get("text", "")):
             ack(text=texts.HELP_TEXT, response_type="ephemeral")
             return
@@ -67,20 +77,23 @@ def on_command(rt: Runtime) -> Listener:
 def on_shortcut(rt: Runtime) -> Listener:
     """The message shortcut: that message's thread."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = shortcut_trigger(body)
-        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), respond)
+        trigger = shortcut_trigger(body, scope_of(context))
+        if (wrt := as_workspace(rt, context)) is not None:
+            guarded(wrt, trigger, lambda: intake.handle_trigger(wrt, trigger), respond)
 
     return listener
 
 
-def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
+def on_button(base: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     """A button on the bot's questions or summary: action(rt, trigger, *args) for its thread."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = button_trigger(body)
+        trigger = button_trigger(body, scope_of(context))
+        if (rt := as_workspace(base, context)) is None:
+            return
         # A click delivered (or replayed) again has no effect at all: not even a "busy" note.
         guarded(
             rt,
@@ -92,12 +105,14 @@ def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     return listener
 
 
-def on_form_button(rt: Runtime) -> Listener:
+def on_form_button(base: Runtime) -> Listener:
     """ "Answer in a form": open the modal right away (the click's trigger_id expires after 3 s)."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = button_trigger(body)
+        trigger = button_trigger(body, scope_of(context))
+        if (rt := as_workspace(base, context)) is None:
+            return
         trigger_id = str(body.get("trigger_id"))
 
         def open_form() -> Outcome:
@@ -110,10 +125,13 @@ def on_form_button(rt: Runtime) -> Listener:
     return listener
 
 
-def on_form_submit(rt: Runtime) -> Listener:
+def on_form_submit(base: Runtime) -> Listener:
     """The form's submission: errors shown in the form, or the answers posted as one thread message."""
 
-    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        if (rt := as_workspace(base, context)) is None:
+            ack()
+            return
         session, answers, errors = forms.check_submission(rt, view)
         if session is None:
             ack(response_action="errors", errors=errors)
@@ -140,18 +158,26 @@ def on_home_opened(rt: Runtime) -> Listener:
     def listener(event: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
             user_id = str(event.get("user", ""))
-            guarded(rt, None, lambda: home.publish_home(rt, context.team_id or "", user_id), None)
+            if (wrt := as_workspace(rt, context)) is not None:
+                guarded(wrt, None, lambda: home.publish_home(wrt, scope_of(context), user_id), None)
 
     return listener
 
 
 def on_workspace_gone(rt: Runtime) -> Listener:
-    """`app_uninstalled` or `tokens_revoked`: forget the whole workspace (INTERFACE.md: either means the
-    workspace's data goes, even when only people's tokens were revoked)."""
+    """`app_uninstalled` or `tokens_revoked`: delete the installation and forget the workspace (every
+    workspace of the org for an org-wide install). In OAuth mode a tokens_revoked naming only people's
+    tokens deletes only their installations: the bot still works there."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id or str(body.get("team_id") or "")
-        guarded(rt, None, lambda: forget.forget_workspace(rt, team_id), None)
+        tenant = tenant_of(context)
+        if not tenant.team_id:
+            tenant = tenant.model_copy(update={"team_id": str(body.get("team_id") or "")})
+        users = forget.revoked_users_only(event) if rt.installations is not None else None
+        if users is not None:
+            guarded(rt, None, lambda: forget.forget_user_tokens(rt, tenant, users), None)
+        else:
+            guarded(rt, None, lambda: forget.uninstall(rt, tenant), None)
 
     return listener
 
@@ -160,7 +186,7 @@ def on_channel_gone(rt: Runtime) -> Listener:
     """`channel_deleted` / `group_deleted`: forget everything about that channel."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id or str(body.get("team_id") or "")
+        team_id = scope_of(context) if context.team_id else str(body.get("team_id") or "")
         channel = event.get("channel")
         channel_id = str(channel.get("id") if isinstance(channel, dict) else channel or "")
         guarded(rt, None, lambda: forget.forget_channel(rt, team_id, channel_id), None)

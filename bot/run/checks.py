@@ -60,6 +60,11 @@ def check_redis(settings: Settings) -> None:
 
 def check_slack(settings: Settings) -> None:
     """auth.test: a rejected or revoked bot token stops start-up instead of failing every event later."""
+    if settings.slack_bot_token is None:
+        # OAuth mode: no token to test (each workspace's is checked when its events arrive); the app's
+        # credentials are, with a code that cannot be valid: Slack names a wrong client id or secret first.
+        check_oauth_client(settings)
+        return
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10)
     try:
         identity = client.auth_test()
@@ -74,6 +79,22 @@ def check_slack(settings: Settings) -> None:
         log.warning("Slack unreachable at start-up; starting anyway", extra={"error_type": type(exc).__name__})
         return
     log.info("slack token accepted", extra={"team": identity.get("team"), "bot_user": identity.get("user_id")})
+
+
+def check_oauth_client(settings: Settings) -> None:
+    """oauth.v2.access with a dummy code: a rejected SLACK_CLIENT_ID or SLACK_CLIENT_SECRET stops start-up."""
+    secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
+    client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    try:
+        client.oauth_v2_access(client_id=str(settings.slack_client_id), client_secret=secret, code="startup-check")
+    except SlackApiError as exc:
+        code = str((exc.response.data or {}).get("error", "")) if isinstance(exc.response.data, dict) else ""
+        if code == "invalid_client_id":
+            raise ConfigError("SLACK_CLIENT_ID", "was rejected by Slack (invalid_client_id)") from None
+        if code == "bad_client_secret":
+            raise ConfigError("SLACK_CLIENT_SECRET", "was rejected by Slack (bad_client_secret)") from None
+    except OSError as exc:
+        log.warning("Slack unreachable at start-up; starting anyway", extra={"error_type": type(exc).__name__})
 
 
 def check_model(settings: Settings) -> None:

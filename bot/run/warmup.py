@@ -30,7 +30,8 @@ def warm_worker(rt: Runtime) -> None:
         ("prompts", lambda: [rt.prompts.env.get_template(name) for name in rt.prompts.env.list_templates()]),
         ("documents", lambda: _documents(rt)),
         ("schemas", _schemas),
-        ("identity", rt.slack.identity),
+        # OAuth mode has no process-wide token: each workspace's identity is asked for when it is used.
+        *([("identity", rt.slack.identity)] if rt.installations is None else []),
         # The child still builds its own client (connections are never shared across a fork), but the
         # SDK's lazily imported modules are loaded here once.
         ("model client", lambda: rt.model.client.chat.completions),

@@ -37,7 +37,11 @@ def retry_after(exc: SlackApiError, default: float = 60.0) -> float:
 def without_waits(client: WebClient) -> WebClient:
     """A client like this one (token, URL, timeout, retries) minus the handler that sleeps out 429s."""
     handlers = [h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
-    return type(client)(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=handlers)
+    copy = type(client)(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=handlers)
+    renew = getattr(client, "on_token_expired", None)
+    if renew is not None:  # OAuth with rotation: refreshes its token like the original (bot.slack.client)
+        copy.__dict__["on_token_expired"] = renew
+    return copy
 
 
 def fetch_page(

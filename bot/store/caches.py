@@ -22,24 +22,25 @@ RECENT_LIMIT = 10
 
 
 class NameCache:
-    """Display names by user id, so a thread costs one users.info per new author."""
+    """Display names by user id, so a thread costs one users.info per new author (per workspace: scope)."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS) -> None:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS, scope: str = "") -> None:
         self.redis = connection
         self.ttl = ttl_seconds
+        self.scope = scope
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, str]:
         """The cached names among user_ids (one MGET)."""
         if not user_ids:
             return {}
-        cached = cast(list[bytes | None], self.redis.mget([name_key(u) for u in user_ids]))
+        cached = cast(list[bytes | None], self.redis.mget([name_key(u, self.scope) for u in user_ids]))
         return {u: v.decode() for u, v in zip(user_ids, cached, strict=True) if v is not None}
 
     def put_many(self, names: Mapping[str, str]) -> None:
         """Remember names (one pipeline)."""
         with self.redis.pipeline(transaction=False) as pipe:
             for user_id, name in names.items():
-                pipe.set(name_key(user_id), name, ex=self.ttl)
+                pipe.set(name_key(user_id, self.scope), name, ex=self.ttl)
             pipe.execute()
 
 

@@ -118,9 +118,9 @@ def trigger_key(channel_id: str, message_ts: str) -> str:
     return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
 
 
-def name_key(user_id: str) -> str:
-    """Key of one cached display name."""
-    return f"{PREFIX}:user:{user_id}"
+def name_key(user_id: str, scope: str = "") -> str:
+    """Key of one cached display name, per workspace (scope; "" for the one workspace of SLACK_BOT_TOKEN)."""
+    return f"{PREFIX}:user:{scope}:{user_id}" if scope else f"{PREFIX}:user:{user_id}"
 
 
 def recent_key(team_id: str, user_id: str) -> str:
@@ -181,9 +181,9 @@ def recent_pattern(team_id: str) -> str:
     return f"{PREFIX}:recent:{_glob_escape(team_id)}:*"
 
 
-def name_pattern() -> str:
-    """SCAN pattern for every cached display name (one bot token serves one workspace: all are its)."""
-    return f"{PREFIX}:user:*"
+def name_pattern(scope: str = "") -> str:
+    """SCAN pattern for a workspace's cached display names ("": the one bot token's, with no scope in the key)."""
+    return f"{PREFIX}:user:{_glob_escape(scope)}:*" if scope else f"{PREFIX}:user:*"
 
 
 def _glob_escape(value: str) -> str:
@@ -270,3 +270,31 @@ def capability_key(endpoint: str, model: str) -> str:
     """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
     digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
     return f"{PREFIX}:capability:{digest}"
+
+
+# -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
+
+# The OAuth `state` a browser carries from /slack/install to /slack/oauth_redirect: single use, 10 minutes.
+OAUTH_STATE_TTL_SECONDS = 600
+# A token refresh holds this lock so two processes never both spend the same refresh token.
+ROTATION_LOCK_SECONDS = 30
+
+
+def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
+    """Key of an installation record (tenant: team id, or enterprise id if org-wide; kind: "bot" or "installer")."""
+    return ":".join([PREFIX, "installation", tenant, kind, *([user_id] if user_id else [])])
+
+
+def installation_pattern(tenant: str) -> str:
+    """SCAN pattern for every installation record of a tenant (bot, installer, each user's)."""
+    return f"{PREFIX}:installation:{_glob_escape(tenant)}:*"
+
+
+def oauth_state_key(state: str) -> str:
+    """Key of an issued OAuth state (deleted when consumed)."""
+    return f"{PREFIX}:oauth-state:{state}"
+
+
+def rotation_lock_key(tenant: str) -> str:
+    """Key of the lock held while a tenant's token is refreshed."""
+    return f"{PREFIX}:rotation-lock:{tenant}"
