@@ -6,18 +6,24 @@ function's arguments by their names (event, body, ack, respond, context, view).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.flow import commands, forget, forms, home, intake, replies
+from bot.flow.members import outsider_refusal
+from bot.flow.status import tell
 from bot.flow.trigger import Outcome
+from bot.listeners.connect import asker_of, members_only
 from bot.listeners.guard import guarded
-from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
+from bot.listeners.payloads import button_trigger, mention_trigger, revoked_scopes, shortcut_trigger, thread_change
 from bot.slack import texts
 from bot.wiring import Runtime
 
+log = logging.getLogger(__name__)
 Listener = Callable[..., None]
 ON_IT = ":eyes: On it: I'll post in the thread."
 FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a moment."
@@ -26,9 +32,12 @@ FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a momen
 def on_mention(rt: Runtime) -> Listener:
     """@techspec in a thread: start, go ahead, resume or revise."""
 
-    def listener(event: dict[str, Any], context: BoltContext) -> None:
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        # The bot's user id is this installation's (Bolt's context), never one process-wide auth.test.
         trigger = mention_trigger(event, context.team_id or "", context.bot_user_id or "")
-        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), None)
+        asker = asker_of(body, context, trigger.user_id)
+        run = members_only(rt, asker, lambda: intake.handle_trigger(rt, trigger), lambda text: tell(rt, trigger, text))
+        guarded(rt, trigger, run, None)
 
     return listener
 
@@ -47,9 +56,15 @@ def on_message(rt: Runtime) -> Listener:
 def on_command(rt: Runtime) -> Listener:
     """`/techspec`: help at once; a link or words are queued for the worker."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         if commands.is_help(body.get("text", "")):
             ack(text=texts.HELP_TEXT, response_type="ephemeral")
+            return
+        # Slack doesn't share an app's command with another organisation's members; checked all the same
+        # (from the payload's fields: no Slack call before the ack), forget included.
+        outsider = outsider_refusal(rt, asker_of(body, context, str(body.get("user_id") or "")))
+        if outsider is not None:
+            ack(text=outsider, response_type="ephemeral")
             return
         if forget.is_forget(body.get("text", "")):
             # Not queued: a job would store the very ids being deleted. Confirmed through response_url.
@@ -67,10 +82,13 @@ def on_command(rt: Runtime) -> Listener:
 def on_shortcut(rt: Runtime) -> Listener:
     """The message shortcut: that message's thread."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         trigger = shortcut_trigger(body)
-        guarded(rt, trigger, lambda: intake.handle_trigger(rt, trigger), respond)
+        run = members_only(
+            rt, asker_of(body, context, trigger.user_id), lambda: intake.handle_trigger(rt, trigger), _say(respond)
+        )
+        guarded(rt, trigger, run, respond)
 
     return listener
 
@@ -78,16 +96,15 @@ def on_shortcut(rt: Runtime) -> Listener:
 def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     """A button on the bot's questions or summary: action(rt, trigger, *args) for its thread."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         trigger = button_trigger(body)
-        # A click delivered (or replayed) again has no effect at all: not even a "busy" note.
-        guarded(
-            rt,
-            trigger,
-            lambda: action(rt, trigger, *args) if intake.first_delivery(rt, trigger) else "duplicate",
-            respond,
-        )
+
+        def press() -> Outcome:
+            # A click delivered (or replayed) again has no effect at all: not even a "busy" note.
+            return action(rt, trigger, *args) if intake.first_delivery(rt, trigger) else "duplicate"
+
+        guarded(rt, trigger, members_only(rt, asker_of(body, context, trigger.user_id), press, _say(respond)), respond)
 
     return listener
 
@@ -95,17 +112,18 @@ def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
 def on_form_button(rt: Runtime) -> Listener:
     """ "Answer in a form": open the modal right away (the click's trigger_id expires after 3 s)."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         trigger = button_trigger(body)
         trigger_id = str(body.get("trigger_id"))
+        asker = asker_of(body, context, trigger.user_id)
 
         def open_form() -> Outcome:
             return (
                 forms.open_answers_form(rt, trigger, trigger_id) if intake.first_delivery(rt, trigger) else "duplicate"
             )
 
-        guarded(rt, trigger, open_form, respond)
+        guarded(rt, trigger, members_only(rt, asker, open_form, _say(respond)), respond)
 
     return listener
 
@@ -113,13 +131,17 @@ def on_form_button(rt: Runtime) -> Listener:
 def on_form_submit(rt: Runtime) -> Listener:
     """The form's submission: errors shown in the form, or the answers posted as one thread message."""
 
-    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         session, answers, errors = forms.check_submission(rt, view)
         if session is None:
             ack(response_action="errors", errors=errors)
             return
         ack()
         user_id = str(body["user"]["id"])
+        asker = asker_of(body, context, user_id)
+
+        def refuse(text: str) -> None:
+            rt.slack.post_ephemeral(session.channel_id, user_id, text, thread_ts=session.thread_ts)
 
         def post() -> Outcome:
             # The same submission delivered again: its answers are posted once.
@@ -129,7 +151,7 @@ def on_form_submit(rt: Runtime) -> Listener:
                 else "duplicate"
             )
 
-        guarded(rt, None, post, None)
+        guarded(rt, None, members_only(rt, asker, post, refuse), None)
 
     return listener
 
@@ -166,6 +188,30 @@ def on_channel_gone(rt: Runtime) -> Listener:
         guarded(rt, None, lambda: forget.forget_channel(rt, team_id, channel_id), None)
 
     return listener
+
+
+def on_team_access_revoked(rt: Runtime) -> Listener:
+    """`team_access_revoked`: an org admin removed workspaces from the org-wide install; forget each one."""
+
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        for scope in revoked_scopes(event, body, context.enterprise_id):
+            guarded(rt, None, partial(forget.forget_workspace, rt, scope), None)
+
+    return listener
+
+
+def on_team_access_granted(event: dict[str, Any]) -> None:
+    """`team_access_granted`: workspaces joined the org-wide install; nothing to store until they use it."""
+    log.info("org-wide install reaches more workspaces", extra={"workspaces": len(event.get("team_ids") or [])})
+
+
+def _say(respond: Respond) -> Callable[[str], None]:
+    """Tell the person privately through the request's response_url."""
+
+    def say(text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return say
 
 
 def just_ack(ack: Ack) -> None:

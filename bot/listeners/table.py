@@ -21,6 +21,9 @@ def register(app: App, rt: Runtime) -> None:
     app.event("tokens_revoked")(on.on_workspace_gone(rt))
     app.event("channel_deleted")(on.on_channel_gone(rt))
     app.event("group_deleted")(on.on_channel_gone(rt))
+    # Org-wide installs (manifest.org.yaml): the org admin adds or removes workspaces.
+    app.event("team_access_granted")(on.on_team_access_granted)
+    app.event("team_access_revoked")(on.on_team_access_revoked(rt))
     app.command("/techspec")(on.on_command(rt))
     app.shortcut("techspec")(on.on_shortcut(rt))
     app.action(texts.GENERATE_ACTION)(on.on_button(rt, intake.handle_trigger))

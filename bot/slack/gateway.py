@@ -163,6 +163,13 @@ class SlackGateway:
             )
         return names
 
+    def user_record(self, user_id: str) -> dict[str, Any] | None:
+        """users.info's `user` object (team_id, enterprise_user, is_stranger ...), or None if Slack won't say."""
+        try:
+            return dict(self.client.users_info(user=user_id)["user"])
+        except SlackApiError:
+            return None  # user_not_found for someone this token can't see: treated as an outsider
+
     def is_workspace_admin(self, user_id: str) -> bool:
         """True when users.info says the person is a workspace admin or owner (False if Slack won't say)."""
         try:

@@ -10,10 +10,12 @@ import redis
 from bot.spec.records import RecentSpec
 from bot.store.keys import (
     ADMIN_TTL_SECONDS,
+    MEMBER_TTL_SECONDS,
     NAME_TTL_SECONDS,
     RECENT_TTL_SECONDS,
     admin_key,
     marker_key,
+    member_key,
     name_key,
     recent_key,
 )
@@ -24,22 +26,23 @@ RECENT_LIMIT = 10
 class NameCache:
     """Display names by user id, so a thread costs one users.info per new author."""
 
-    def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS) -> None:
+    def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS, scope: str = "") -> None:
         self.redis = connection
         self.ttl = ttl_seconds
+        self.scope = scope  # the tenant's (bot.store.keys.TenantRef.scope); "" in the single-token mode
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, str]:
         """The cached names among user_ids (one MGET)."""
         if not user_ids:
             return {}
-        cached = cast(list[bytes | None], self.redis.mget([name_key(u) for u in user_ids]))
+        cached = cast(list[bytes | None], self.redis.mget([name_key(u, self.scope) for u in user_ids]))
         return {u: v.decode() for u, v in zip(user_ids, cached, strict=True) if v is not None}
 
     def put_many(self, names: Mapping[str, str]) -> None:
         """Remember names (one pipeline)."""
         with self.redis.pipeline(transaction=False) as pipe:
             for user_id, name in names.items():
-                pipe.set(name_key(user_id), name, ex=self.ttl)
+                pipe.set(name_key(user_id, self.scope), name, ex=self.ttl)
             pipe.execute()
 
 
@@ -90,3 +93,19 @@ class AdminFlags:
     def put(self, team_id: str, user_id: str, is_admin: bool) -> None:
         """Remember the answer for an hour."""
         self.redis.set(admin_key(team_id, user_id), "1" if is_admin else "0", ex=ADMIN_TTL_SECONDS)
+
+
+class Memberships:
+    """Whether a person is inside a tenant's organisation (Slack Connect), cached for a day."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+
+    def get(self, scope: str, user_id: str) -> bool | None:
+        """The cached answer, or None when nobody looked this person up within the day."""
+        raw = cast(bytes | None, self.redis.get(member_key(scope, user_id)))
+        return None if raw is None else raw == b"1"
+
+    def put(self, scope: str, user_id: str, inside: bool) -> None:
+        """Remember the answer for a day."""
+        self.redis.set(member_key(scope, user_id), "1" if inside else "0", ex=MEMBER_TTL_SECONDS)

@@ -112,9 +112,10 @@ def trigger_key(channel_id: str, message_ts: str) -> str:
     return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
 
 
-def name_key(user_id: str) -> str:
-    """Key of one cached display name."""
-    return f"{PREFIX}:user:{user_id}"
+def name_key(user_id: str, scope: str = "") -> str:
+    """Key of one cached display name, in a tenant's scope (one organisation's names never show in
+    another's, even for the same user id seen through Slack Connect); unscoped for the single-token mode."""
+    return f"{PREFIX}:user:{scope}:{user_id}" if scope else f"{PREFIX}:user:{user_id}"
 
 
 def recent_key(team_id: str, user_id: str) -> str:
@@ -197,6 +198,9 @@ USAGE_DAY_TTL_SECONDS = 40 * 24 * 3600
 USAGE_MONTH_TTL_SECONDS = 400 * 24 * 3600
 # Whether someone is a workspace admin or owner changes rarely; an hour bounds users.info for the Home tab.
 ADMIN_TTL_SECONDS = 3600
+# Which organisation someone belongs to (Slack Connect) almost never changes; a day keeps it to one
+# users.info per person and day, and someone who leaves the organisation is refused within the day.
+MEMBER_TTL_SECONDS = 24 * 3600
 
 
 def slots_key(scope: str, *parts: str) -> str:
@@ -228,6 +232,11 @@ def usage_key(team_id: str, period: str) -> str:
 def admin_key(team_id: str, user_id: str) -> str:
     """Key caching whether a person is a workspace admin or owner ("1" or "0")."""
     return f"{PREFIX}:admin:{team_id}:{user_id}"
+
+
+def member_key(scope: str, user_id: str) -> str:
+    """Key caching whether a person is inside the organisation of the tenant `scope` ("1" or "0")."""
+    return f"{PREFIX}:member:{scope}:{user_id}"
 
 
 def notice_key(team_id: str, user_id: str, reason: str) -> str:

@@ -32,6 +32,7 @@ from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
+from bot.wiring.names import scoped_names
 
 # Given a runtime whose `scope` names a workspace, the same runtime with that workspace's parts swapped in.
 TenantAdapter = Callable[["Runtime"], "Runtime"]
@@ -202,6 +203,9 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         usage=UsageLedger(connection),
         prices=prices,
         admins=AdminFlags(connection),
+        # In order: an adapter sees what the ones before it swapped in. scoped_names goes after the one
+        # that swaps in the installation's token, so its users.info uses that token.
+        tenant_adapters=(scoped_names,),
     )
 
 
