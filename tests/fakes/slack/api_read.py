@@ -71,6 +71,16 @@ def channel_info(emu: SlackEmulator, chan: Channel) -> dict[str, Any]:
         "num_members": len(chan.members),
         "context_team_id": emu.ws.ident.team_id,
     }
+    if chan.teams:  # Slack Connect (another org) or shared inside one Grid org
+        info.update(
+            is_shared=True,
+            is_ext_shared=chan.ext_shared,
+            is_org_shared=not chan.ext_shared,
+            shared_team_ids=list(chan.teams),
+            conversation_host_id=chan.teams[0],
+        )
+    else:
+        info.update(is_shared=False, is_ext_shared=False, is_org_shared=False)
     if chan.is_im:
         info["user"] = next((m for m in chan.members if m != emu.ws.ident.bot_user_id), None)
     return info

@@ -11,20 +11,28 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import payloads
+from .accounts import Installation
 from .activity import ActivityMixin
 from .delivery import Deliverer
 from .inspection import InspectionMixin
 from .models import Fault
 from .server import EmulatorHTTPServer
 from .store import Channel
+from .tenancy import Tenancy
+from .tenants import TenantsMixin
 from .workspace import Identity, Workspace
 
 if TYPE_CHECKING:
+    from .handle import WorkspaceHandle
     from .socket_mode import SocketModeRelay
 
 
-class SlackEmulator(ActivityMixin, InspectionMixin):
-    """Slack for tests: Web API at `api_url`, signed deliveries to `events_url`, state inspection."""
+class SlackEmulator(TenantsMixin, ActivityMixin, InspectionMixin):
+    """Slack for tests: Web API at `api_url`, signed deliveries to `events_url`, state inspection.
+
+    One emulator is one Slack app seen by many workspaces: `emu.ws` is the default workspace (installed
+    with the fixed `bot_token`); `add_workspace`/`add_org` add more behind the same `api_url` (tenants.py).
+    """
 
     def __init__(
         self,
@@ -44,6 +52,13 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         team = team_name or team_domain.capitalize()
         ident = Identity(team_id, team_domain, team, bot_user_id, bot_id, bot_name, app_id, bot_token, signing_secret)
         self.ws = Workspace(ident)
+        self.tenancy = Tenancy(self.ws)
+        self.tenancy.install([team_id], token=bot_token)
+        # The app's OAuth identity (tests configure the bot with the same values).
+        self.client_id = "1111111111.2222222222"
+        self.client_secret = "emulated-client-secret"
+        self.redirect_urls: list[str] = []  # the app's configured Redirect URLs; empty accepts any
+        self.org_deploy_enabled = True
         self.events_url: str | None = None
         self.socket_mode: SocketModeRelay | None = None  # set by a Socket Mode test (socket_mode.py)
         self.deliver_bot_events = True
@@ -68,7 +83,8 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         """Bind 127.0.0.1 on an ephemeral port and serve in a daemon thread."""
         if self._server is None:
             self._server = EmulatorHTTPServer(self)
-            self.ws.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            for ws in self.tenancy.workspaces.values():
+                ws.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
             self._thread = threading.Thread(
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-emulator", daemon=True
             )
@@ -214,9 +230,19 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
 
     # -- background work ----------------------------------------------------------------------------
 
+    def served(
+        self, ws: Workspace, installation: Installation | None = None, token: str | None = None
+    ) -> WorkspaceHandle:
+        """This emulator acting in workspace `ws` (for one request: with the caller's install and token)."""
+        from .handle import WorkspaceHandle
+
+        return WorkspaceHandle(getattr(self, "root", self), ws, installation, token)
+
     def emit_bot_event(self, chan: Channel, event: dict[str, Any]) -> None:
         """Echo an event caused by the bot's own call back to it, asynchronously, as Slack does."""
         if not self.deliver_bot_events or not self.events_url or not chan.is_member(self.ws.ident.bot_user_id):
+            return
+        if self.ws.installation is None:
             return
         body = payloads.envelope(self.ws, event)
         raw = json.dumps(body).encode()
