@@ -26,7 +26,8 @@ class Settings(OAuthSettings, WorkspaceDefaults, BaseSettings):
     # Empty means unset: compose and PaaS dashboards pass unset optional variables as "".
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
-    slack_bot_token: SecretStr
+    # Required unless the app is installed by OAuth (bot.config.oauth checks which one is set).
+    slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
@@ -123,8 +124,8 @@ class Settings(OAuthSettings, WorkspaceDefaults, BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        return token_shape(value, "xoxb-", "a bot token")
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return token_shape(value, "xoxb-", "a bot token") if value is not None else None
 
     @field_validator("slack_app_token")
     @classmethod
@@ -239,6 +240,13 @@ class Settings(OAuthSettings, WorkspaceDefaults, BaseSettings):
         if mode == "run" and self.slack_app_token is None and self.slack_signing_secret is None:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET", "is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        self.require_oauth()
+        if self.oauth_mode() and mode in ("socket", "run") and self.slack_app_token is not None:
+            # Installs need Slack to reach /slack/install and /slack/oauth_redirect over HTTP.
+            raise ConfigError(
+                "SLACK_APP_TOKEN",
+                "is set with SLACK_CLIENT_ID: OAuth installs need the HTTP `web` process (unset SLACK_APP_TOKEN)",
             )
 
 

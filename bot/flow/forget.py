@@ -16,6 +16,8 @@ from bot.flow.trigger import Outcome
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import parse_permalink
 from bot.store.forget import Forgetter, Scope
+from bot.store.installations import RedisInstallationStore
+from bot.store.keys import TenantRef
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -81,13 +83,54 @@ def _root(rt: Runtime, channel_id: str, ts: str) -> str:
         return ts
 
 
-def forget_workspace(rt: Runtime, team_id: str) -> Outcome:
-    """`app_uninstalled` / `tokens_revoked`: delete everything stored about the workspace."""
-    if not team_id:
+def uninstall(rt: Runtime, tenant: TenantRef) -> Outcome:
+    """`app_uninstalled` / `tokens_revoked`: delete the installation (OAuth), then everything stored about
+    the workspace; for an org-wide install, about every workspace of the org."""
+    if not tenant.team_id and not tenant.enterprise_id:
         return "ignored"
-    result = Forgetter(rt.redis).forget_settled(Scope(team_id), SETTLE_SECONDS)
+    org = tenant.org_install and tenant.enterprise_id
+    # The installation first: a job still running for the workspace finds no token and stops quietly.
+    RedisInstallationStore(rt.redis, None).delete_all(
+        enterprise_id=tenant.enterprise_id, team_id=None if org else tenant.team_id
+    )
+    forgetter = Forgetter(rt.redis)
+    scopes = forgetter.org_scopes(tenant.enterprise_id) if org and tenant.enterprise_id else [tenant.scope]
+    for scope in scopes:
+        result = forgetter.forget_settled(Scope(scope), SETTLE_SECONDS)
+        log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
+    return "started"
+
+
+def forget_workspace_data(rt: Runtime, scope: str) -> Outcome:
+    """`team_access_revoked`: one workspace left an org-wide install; delete everything stored about it
+    (its scope), keeping the org's installation for the workspaces that still use it."""
+    if not scope:
+        return "ignored"
+    result = Forgetter(rt.redis).forget_settled(Scope(scope), SETTLE_SECONDS)
     log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
     return "started"
+
+
+def revoked_users_only(event: dict[str, Any]) -> list[str] | None:
+    """The people whose tokens a `tokens_revoked` revoked, when it revoked no bot token; else None."""
+    if event.get("type") != "tokens_revoked":
+        return None
+    tokens = event.get("tokens") or {}
+    if tokens.get("bot"):
+        return None
+    return [str(user) for user in tokens.get("oauth") or []]
+
+
+def forget_user_tokens(rt: Runtime, tenant: TenantRef, users: list[str]) -> Outcome:
+    """`tokens_revoked` for people's tokens only: their installations go; the bot and the data stay."""
+    org = tenant.org_install and tenant.enterprise_id
+    store = RedisInstallationStore(rt.redis, None)
+    for user in users:
+        store.delete_installation(
+            enterprise_id=tenant.enterprise_id, team_id=None if org else tenant.team_id, user_id=user
+        )
+    log.info("people's tokens revoked", extra={"people": len(users)})
+    return "ignored"
 
 
 def forget_channel(rt: Runtime, team_id: str, channel_id: str) -> Outcome:

@@ -11,41 +11,61 @@ import logging
 from typing import Any
 
 from bot.flow import commands, followups, read, recount, steps, write
-from bot.store.keys import is_session_key
+from bot.store.keys import is_session_key, parse_session_key
 from bot.store.queue import JobKind
-from bot.wiring import JobWiring, current_runtime
+from bot.wiring import JobWiring, Runtime, WorkspaceNotInstalled, current_runtime
 
 log = logging.getLogger(__name__)
 
 
+def session_scope(key: str) -> str:
+    """The tenant scope a session key names (where its team id goes)."""
+    return parse_session_key(key).team_id
+
+
+def workspace(scope: str) -> Runtime | None:
+    """This process's runtime as the job's workspace sees it; None (one log line, no retry) once uninstalled."""
+    try:
+        return current_runtime().for_tenant(scope)
+    except WorkspaceNotInstalled:
+        log.info("job for a workspace that is no longer installed: dropped")
+        return None
+
+
 def run_session(key: str) -> None:
     """Read the thread and either post the questions or, when it is clear, write the spec."""
-    read.read_step(current_runtime(), key)
+    if (rt := workspace(session_scope(key))) is not None:
+        read.read_step(rt, key)
 
 
 def write_session(key: str) -> None:
     """Write, upload and pin the spec for a session in the writing phase."""
-    write.write_step(current_runtime(), key)
+    if (rt := workspace(session_scope(key))) is not None:
+        write.write_step(rt, key)
 
 
 def refresh_answers(key: str) -> None:
     """Recount the answers after a reply; when every question has one, schedule the spec."""
-    recount.refresh_answers(current_runtime(), key)
+    if (rt := workspace(session_scope(key))) is not None:
+        recount.refresh_answers(rt, key)
 
 
 def auto_write(key: str) -> None:
     """Start writing once every question is answered (re-checked: a reply may have been withdrawn)."""
-    recount.auto_write(current_runtime(), key)
+    if (rt := workspace(session_scope(key))) is not None:
+        recount.auto_write(rt, key)
 
 
 def start_from_command(payload: dict[str, Any]) -> None:
     """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
-    commands.start_from_command(current_runtime(), payload)
+    if (rt := workspace(str(payload.get("team_id") or ""))) is not None:
+        commands.start_from_command(rt, payload)
 
 
 def remind(key: str, version: int) -> None:
     """Remind the person who asked, once, if the questions of this version are still unanswered."""
-    followups.remind(current_runtime(), key, version)
+    if (rt := workspace(session_scope(key))) is not None:
+        followups.remind(rt, key, version)
 
 
 def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback: Any) -> None:
@@ -53,7 +73,8 @@ def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback
     if job.retries_left or not job.args or not is_session_key(job.args[0]):
         return  # a retry is coming, or it is not a session's job (those report their own failures)
     log.warning("job given up", extra={"job_id": job.id, "error_type": getattr(exc_type, "__name__", "")})
-    steps.give_up(current_runtime(), job.args[0])
+    if (rt := workspace(session_scope(job.args[0]))) is not None:
+        steps.give_up(rt, job.args[0])
 
 
 # The queue enqueues by kind; these are the functions (and so the import paths) RQ records.

@@ -20,12 +20,17 @@ from bot.flow.trigger import Outcome
 from bot.listeners.connect import asker_of, members_only
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import button_trigger, mention_trigger, revoked_scopes, shortcut_trigger, thread_change
+from bot.listeners.tenants import as_workspace, scope_of, tenant_of
 from bot.slack import texts
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
 Listener = Callable[..., None]
 ON_IT = ":eyes: On it: I'll post in the thread."
+UNAVAILABLE = (
+    ":warning: I can't work in this workspace right now. If techspec was removed, a workspace admin can add it "
+    "again; otherwise please try again in a minute."
+)
 FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a moment."
 
 
@@ -34,10 +39,13 @@ def on_mention(rt: Runtime) -> Listener:
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         # The bot's user id is this installation's (Bolt's context), never one process-wide auth.test.
-        trigger = mention_trigger(event, context.team_id or "", context.bot_user_id or "")
-        asker = asker_of(body, context, trigger.user_id)
-        run = members_only(rt, asker, lambda: intake.handle_trigger(rt, trigger), lambda text: tell(rt, trigger, text))
-        guarded(rt, trigger, run, None)
+        trigger = mention_trigger(event, scope_of(context), context.bot_user_id or "")
+        if (wrt := as_workspace(rt, context)) is not None:
+            asker = asker_of(body, context, trigger.user_id)
+            run = members_only(
+                wrt, asker, lambda: intake.handle_trigger(wrt, trigger), lambda text: tell(wrt, trigger, text)
+            )
+            guarded(wrt, trigger, run, None)
 
     return listener
 
@@ -46,23 +54,28 @@ def on_message(rt: Runtime) -> Listener:
     """Any message: a reply, an edit or a deletion in a session's thread is recorded; the rest ignored."""
 
     def listener(event: dict[str, Any], context: BoltContext) -> None:
-        change = thread_change(event, context.team_id or "", context.bot_user_id)
-        if change is not None:
-            guarded(rt, None, lambda: replies.handle_message(rt, change), None)
+        change = thread_change(event, scope_of(context), context.bot_user_id)
+        if change is not None and (wrt := as_workspace(rt, context)) is not None:
+            guarded(wrt, None, lambda: replies.handle_message(wrt, change), None)
 
     return listener
 
 
-def on_command(rt: Runtime) -> Listener:
+def on_command(base: Runtime) -> Listener:
     """`/techspec`: help at once; a link or words are queued for the worker."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        asker = asker_of(body, context, str(body.get("user_id") or ""))
+        body = {**body, "team_id": scope_of(context)}  # the flow keys everything by the tenant scope
+        if (rt := as_workspace(base, context)) is None:
+            ack(text=UNAVAILABLE, response_type="ephemeral")
+            return
         if commands.is_help(body.get("text", "")):
             ack(text=texts.HELP_TEXT, response_type="ephemeral")
             return
         # Slack doesn't share an app's command with another organisation's members; checked all the same
         # (from the payload's fields: no Slack call before the ack), forget included.
-        outsider = outsider_refusal(rt, asker_of(body, context, str(body.get("user_id") or "")))
+        outsider = outsider_refusal(rt, asker)
         if outsider is not None:
             ack(text=outsider, response_type="ephemeral")
             return
@@ -84,21 +97,27 @@ def on_shortcut(rt: Runtime) -> Listener:
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = shortcut_trigger(body)
-        run = members_only(
-            rt, asker_of(body, context, trigger.user_id), lambda: intake.handle_trigger(rt, trigger), _say(respond)
-        )
-        guarded(rt, trigger, run, respond)
+        trigger = shortcut_trigger(body, scope_of(context))
+        if (wrt := as_workspace(rt, context)) is not None:
+            asker = asker_of(body, context, trigger.user_id)
+            guarded(
+                wrt,
+                trigger,
+                members_only(wrt, asker, lambda: intake.handle_trigger(wrt, trigger), _say(respond)),
+                respond,
+            )
 
     return listener
 
 
-def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
+def on_button(base: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     """A button on the bot's questions or summary: action(rt, trigger, *args) for its thread."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = button_trigger(body)
+        trigger = button_trigger(body, scope_of(context))
+        if (rt := as_workspace(base, context)) is None:
+            return
 
         def press() -> Outcome:
             # A click delivered (or replayed) again has no effect at all: not even a "busy" note.
@@ -109,36 +128,41 @@ def on_button(rt: Runtime, action: Callable[..., Any], *args: Any) -> Listener:
     return listener
 
 
-def on_form_button(rt: Runtime) -> Listener:
+def on_form_button(base: Runtime) -> Listener:
     """ "Answer in a form": open the modal right away (the click's trigger_id expires after 3 s)."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
-        trigger = button_trigger(body)
+        trigger = button_trigger(body, scope_of(context))
+        if (rt := as_workspace(base, context)) is None:
+            return
         trigger_id = str(body.get("trigger_id"))
-        asker = asker_of(body, context, trigger.user_id)
 
         def open_form() -> Outcome:
             return (
                 forms.open_answers_form(rt, trigger, trigger_id) if intake.first_delivery(rt, trigger) else "duplicate"
             )
 
-        guarded(rt, trigger, members_only(rt, asker, open_form, _say(respond)), respond)
+        guarded(
+            rt, trigger, members_only(rt, asker_of(body, context, trigger.user_id), open_form, _say(respond)), respond
+        )
 
     return listener
 
 
-def on_form_submit(rt: Runtime) -> Listener:
+def on_form_submit(base: Runtime) -> Listener:
     """The form's submission: errors shown in the form, or the answers posted as one thread message."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        if (rt := as_workspace(base, context)) is None:
+            ack()
+            return
         session, answers, errors = forms.check_submission(rt, view)
         if session is None:
             ack(response_action="errors", errors=errors)
             return
         ack()
         user_id = str(body["user"]["id"])
-        asker = asker_of(body, context, user_id)
 
         def refuse(text: str) -> None:
             rt.slack.post_ephemeral(session.channel_id, user_id, text, thread_ts=session.thread_ts)
@@ -151,7 +175,7 @@ def on_form_submit(rt: Runtime) -> Listener:
                 else "duplicate"
             )
 
-        guarded(rt, None, members_only(rt, asker, post, refuse), None)
+        guarded(rt, None, members_only(rt, asker_of(body, context, user_id), post, refuse), None)
 
     return listener
 
@@ -162,18 +186,26 @@ def on_home_opened(rt: Runtime) -> Listener:
     def listener(event: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
             user_id = str(event.get("user", ""))
-            guarded(rt, None, lambda: home.publish_home(rt, context.team_id or "", user_id), None)
+            if (wrt := as_workspace(rt, context)) is not None:
+                guarded(wrt, None, lambda: home.publish_home(wrt, scope_of(context), user_id), None)
 
     return listener
 
 
 def on_workspace_gone(rt: Runtime) -> Listener:
-    """`app_uninstalled` or `tokens_revoked`: forget the whole workspace (INTERFACE.md: either means the
-    workspace's data goes, even when only people's tokens were revoked)."""
+    """`app_uninstalled` or `tokens_revoked`: delete the installation and forget the workspace (every
+    workspace of the org for an org-wide install). In OAuth mode a tokens_revoked naming only people's
+    tokens deletes only their installations: the bot still works there."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id or str(body.get("team_id") or "")
-        guarded(rt, None, lambda: forget.forget_workspace(rt, team_id), None)
+        tenant = tenant_of(context)
+        if not tenant.team_id:
+            tenant = tenant.model_copy(update={"team_id": str(body.get("team_id") or "")})
+        users = forget.revoked_users_only(event) if rt.installations is not None else None
+        if users is not None:
+            guarded(rt, None, lambda: forget.forget_user_tokens(rt, tenant, users), None)
+        else:
+            guarded(rt, None, lambda: forget.uninstall(rt, tenant), None)
 
     return listener
 
@@ -182,7 +214,7 @@ def on_channel_gone(rt: Runtime) -> Listener:
     """`channel_deleted` / `group_deleted`: forget everything about that channel."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id or str(body.get("team_id") or "")
+        team_id = scope_of(context) if context.team_id else str(body.get("team_id") or "")
         channel = event.get("channel")
         channel_id = str(channel.get("id") if isinstance(channel, dict) else channel or "")
         guarded(rt, None, lambda: forget.forget_channel(rt, team_id, channel_id), None)
@@ -191,11 +223,12 @@ def on_channel_gone(rt: Runtime) -> Listener:
 
 
 def on_team_access_revoked(rt: Runtime) -> Listener:
-    """`team_access_revoked`: an org admin removed workspaces from the org-wide install; forget each one."""
+    """`team_access_revoked`: an org admin took workspaces out of the org-wide install; forget each one's data
+    (the org's installation stays: its other workspaces still use it)."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         for scope in revoked_scopes(event, body, context.enterprise_id):
-            guarded(rt, None, partial(forget.forget_workspace, rt, scope), None)
+            guarded(rt, None, partial(forget.forget_workspace_data, rt, scope), None)
 
     return listener
 

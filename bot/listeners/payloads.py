@@ -34,11 +34,11 @@ def mention_trigger(event: dict[str, Any], team_id: str, bot_user_id: str) -> Tr
     )
 
 
-def shortcut_trigger(body: dict[str, Any]) -> Trigger:
-    """The message shortcut: the thread of the message it was used on."""
+def shortcut_trigger(body: dict[str, Any], team_id: str) -> Trigger:
+    """The message shortcut: the thread of the message it was used on (team_id: the tenant scope)."""
     message = body["message"]
     return Trigger(
-        team_id=body["team"]["id"],
+        team_id=team_id,
         channel_id=body["channel"]["id"],
         thread_ts=message.get("thread_ts") or message["ts"],
         trigger_ts=message["ts"],
@@ -48,15 +48,15 @@ def shortcut_trigger(body: dict[str, Any]) -> Trigger:
     )
 
 
-def button_trigger(body: dict[str, Any]) -> Trigger:
-    """A button on one of the bot's messages: the thread that message is in."""
+def button_trigger(body: dict[str, Any], team_id: str) -> Trigger:
+    """A button on one of the bot's messages: the thread that message is in (team_id: the tenant scope)."""
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
     # One click is one action_ts (and one trigger_id): a redelivered or replayed payload carries the same.
     action = (body.get("actions") or [{}])[0]
     click = action.get("action_ts") or body.get("trigger_id") or ""
     return Trigger(
-        team_id=body["team"]["id"],
+        team_id=team_id,
         channel_id=channel,
         thread_ts=message.get("thread_ts") or message.get("ts") or body["container"]["message_ts"],
         trigger_ts=message.get("ts") or body["container"]["message_ts"],

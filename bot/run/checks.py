@@ -60,6 +60,8 @@ def check_redis(settings: Settings) -> None:
 
 def check_slack(settings: Settings) -> None:
     """auth.test: a rejected or revoked bot token stops start-up instead of failing every event later."""
+    if settings.slack_bot_token is None:
+        return  # OAuth mode: each workspace's token is checked by Bolt's authorize when its events arrive
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10)
     try:
         identity = client.auth_test()

@@ -1,4 +1,7 @@
-"""The `web` process: Slack's requests on POST /slack/events, GET /healthz and GET /metrics, behind gunicorn."""
+"""The `web` process: Slack's requests on POST /slack/events, GET /healthz and GET /metrics, behind gunicorn.
+
+In OAuth mode also GET /slack/install (the "Add to Slack" page) and GET /slack/oauth_redirect (Slack's return).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
 from bot.flow.jobs import JOBS
-from bot.listeners.app import create_app
+from bot.listeners.app import INSTALL_PATH, REDIRECT_PATH, create_app
 from bot.obs import metrics
 from bot.obs.multiproc import process_dead
 from bot.run.exposition import build_registry, json_response, live_workers, serve_metrics
@@ -23,6 +26,7 @@ from bot.store.keys import signature_warning_key
 from bot.wiring import Runtime, build_runtime, connect_redis, probe_redis
 
 log = logging.getLogger(__name__)
+OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -86,7 +90,8 @@ def create_wsgi_app(rt: Runtime, probe: redis.Redis | None = None) -> WsgiApp:
             return json_response(start_response, status, body)
         if path == "/metrics":
             return serve_metrics(registry, start_response)
-        if path == "/slack/events":
+        if path == "/slack/events" or (path in OAUTH_PATHS and rt.installations is not None):
+            # OAuth mode: Bolt serves the install page and the redirect (and checks its state) itself.
             return _slack(bolt, alarm, environ, start_response)
         return json_response(start_response, "404 Not Found", {"error": "not found"})
 

@@ -17,7 +17,7 @@ from bot.obs import metrics
 from bot.slack.gateway import slack_error_code
 
 
-def build_web_client(token: str, base_url: str, *, idempotent_only: bool = False) -> WebClient:
+def build_web_client(token: str | None, base_url: str, *, idempotent_only: bool = False) -> WebClient:
     """A WebClient that retries 429s (honouring Retry-After) and, unless idempotent_only, 5xx and
     connection errors."""
     # Only the connection-error handler is on by default; rate limits and server errors need opting in.

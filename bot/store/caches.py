@@ -15,7 +15,6 @@ from bot.store.keys import (
     RECENT_TTL_SECONDS,
     admin_key,
     marker_key,
-    member_key,
     name_key,
     recent_key,
 )
@@ -24,12 +23,12 @@ RECENT_LIMIT = 10
 
 
 class NameCache:
-    """Display names by user id, so a thread costs one users.info per new author."""
+    """Display names by user id, so a thread costs one users.info per new author (per workspace: scope)."""
 
     def __init__(self, connection: redis.Redis, ttl_seconds: int = NAME_TTL_SECONDS, scope: str = "") -> None:
         self.redis = connection
         self.ttl = ttl_seconds
-        self.scope = scope  # the tenant's (bot.store.keys.TenantRef.scope); "" in the single-token mode
+        self.scope = scope
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, str]:
         """The cached names among user_ids (one MGET)."""
@@ -103,9 +102,9 @@ class Memberships:
 
     def get(self, scope: str, user_id: str) -> bool | None:
         """The cached answer, or None when nobody looked this person up within the day."""
-        raw = cast(bytes | None, self.redis.get(member_key(scope, user_id)))
+        raw = cast(bytes | None, self.redis.get(admin_key(scope, user_id, "member")))
         return None if raw is None else raw == b"1"
 
     def put(self, scope: str, user_id: str, inside: bool) -> None:
         """Remember the answer for a day."""
-        self.redis.set(member_key(scope, user_id), "1" if inside else "0", ex=MEMBER_TTL_SECONDS)
+        self.redis.set(admin_key(scope, user_id, "member"), "1" if inside else "0", ex=MEMBER_TTL_SECONDS)

@@ -24,6 +24,7 @@ from rq.results import Result
 from bot.spec.records import RecentSpec
 from bot.store.keys import (
     PREFIX,
+    SCOPE_SEPARATOR,
     capability_pattern,
     is_family_key,
     marker_pattern,
@@ -98,7 +99,8 @@ class Forgetter:
             keys.update(self._scan(marker_pattern(key)))
         keys.update(self._triggers(scope, sessions))
         if scope.channel_id is None:
-            keys.update(self._scan(name_pattern()))  # one bot token, one workspace: every cached name is its
+            # Names cached under the one SLACK_BOT_TOKEN carry no scope (a workspace's own are matched above).
+            keys.update(k for k in self._scan(name_pattern()) if k.count(":") == 2)
             keys.update(self._scan(capability_pattern()))  # rediscovered on the next call
         else:
             self._forget_recent(scope)
@@ -107,6 +109,17 @@ class Forgetter:
         jobs, running = self._forget_jobs(scope)
         log.info("forgot", extra={"keys": deleted, "jobs": jobs, "running": len(running)})
         return Forgotten(keys=deleted, jobs=jobs, running=running)
+
+    def org_scopes(self, enterprise_id: str) -> list[str]:
+        """Every scope of an org-wide install's workspaces that has records ("E….T…")."""
+        prefix = f"{enterprise_id}{SCOPE_SEPARATOR}"
+        found = {
+            part
+            for key in self._scan(f"{PREFIX}:*{prefix}*")
+            for part in key.split(":")
+            if part.startswith(prefix) and len(part) > len(prefix)
+        }
+        return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
         """Forget, then wait (bounded) for jobs that were running to stop, and forget again what they wrote."""

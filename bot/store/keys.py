@@ -113,8 +113,8 @@ def trigger_key(channel_id: str, message_ts: str) -> str:
 
 
 def name_key(user_id: str, scope: str = "") -> str:
-    """Key of one cached display name, in a tenant's scope (one organisation's names never show in
-    another's, even for the same user id seen through Slack Connect); unscoped for the single-token mode."""
+    """Key of one cached display name, per workspace (scope; "" for the one workspace of SLACK_BOT_TOKEN)."""
+    # A user id is one person across an org's workspaces, but what a workspace's bot token may read differs.
     return f"{PREFIX}:user:{scope}:{user_id}" if scope else f"{PREFIX}:user:{user_id}"
 
 
@@ -176,9 +176,9 @@ def recent_pattern(team_id: str) -> str:
     return f"{PREFIX}:recent:{_glob_escape(team_id)}:*"
 
 
-def name_pattern() -> str:
-    """SCAN pattern for every cached display name (one bot token serves one workspace: all are its)."""
-    return f"{PREFIX}:user:*"
+def name_pattern(scope: str = "") -> str:
+    """SCAN pattern for a workspace's cached display names ("": the one bot token's, with no scope in the key)."""
+    return f"{PREFIX}:user:{_glob_escape(scope)}:*" if scope else f"{PREFIX}:user:*"
 
 
 def _glob_escape(value: str) -> str:
@@ -198,9 +198,7 @@ USAGE_DAY_TTL_SECONDS = 40 * 24 * 3600
 USAGE_MONTH_TTL_SECONDS = 400 * 24 * 3600
 # Whether someone is a workspace admin or owner changes rarely; an hour bounds users.info for the Home tab.
 ADMIN_TTL_SECONDS = 3600
-# Which organisation someone belongs to (Slack Connect) almost never changes; a day keeps it to one
-# users.info per person and day, and someone who leaves the organisation is refused within the day.
-MEMBER_TTL_SECONDS = 24 * 3600
+MEMBER_TTL_SECONDS = 24 * 3600  # inside the tenant's organisation or not (Slack Connect): rarely changes
 
 
 def slots_key(scope: str, *parts: str) -> str:
@@ -229,14 +227,10 @@ def usage_key(team_id: str, period: str) -> str:
     return f"{PREFIX}:usage:{team_id}:{period}"
 
 
-def admin_key(team_id: str, user_id: str) -> str:
-    """Key caching whether a person is a workspace admin or owner ("1" or "0")."""
-    return f"{PREFIX}:admin:{team_id}:{user_id}"
-
-
-def member_key(scope: str, user_id: str) -> str:
-    """Key caching whether a person is inside the organisation of the tenant `scope` ("1" or "0")."""
-    return f"{PREFIX}:member:{scope}:{user_id}"
+def admin_key(team_id: str, user_id: str, kind: str = "admin") -> str:
+    """Key caching a yes/no about a person ("1" or "0"): a workspace admin or owner ("admin"), or inside the
+    tenant's organisation ("member", Slack Connect)."""
+    return f"{PREFIX}:{kind}:{team_id}:{user_id}"
 
 
 def notice_key(team_id: str, user_id: str, reason: str) -> str:
@@ -273,3 +267,32 @@ def capability_key(endpoint: str, model: str) -> str:
     """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
     digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
     return f"{PREFIX}:capability:{digest}"
+
+
+# -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
+
+# The OAuth `state` a browser carries from /slack/install to /slack/oauth_redirect: single use, 10 minutes.
+OAUTH_STATE_TTL_SECONDS = 600
+# A token refresh holds this lock so two processes never both spend the same refresh token.
+ROTATION_LOCK_SECONDS = 30
+
+
+def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
+    """Key of an installation record: tenant is the team id (workspace install) or enterprise id (org-wide);
+    kind "bot" (the latest bot token) or "installer" (the latest installation, or one user's)."""
+    return ":".join([PREFIX, "installation", tenant, kind, *([user_id] if user_id else [])])
+
+
+def installation_pattern(tenant: str) -> str:
+    """SCAN pattern for every installation record of a tenant (bot, installer, each user's)."""
+    return f"{PREFIX}:installation:{_glob_escape(tenant)}:*"
+
+
+def oauth_state_key(state: str) -> str:
+    """Key of an issued OAuth state (deleted when consumed)."""
+    return f"{PREFIX}:oauth-state:{state}"
+
+
+def rotation_lock_key(tenant: str) -> str:
+    """Key of the lock held while a tenant's token is refreshed."""
+    return f"{PREFIX}:rotation-lock:{tenant}"

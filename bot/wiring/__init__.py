@@ -4,6 +4,7 @@
 installation's Slack token, its admin's settings), through the tenant adapters the other modules here add.
 """
 
+from bot.wiring.installations import WorkspaceNotInstalled
 from bot.wiring.runtime import (
     JobWiring,
     Runtime,
@@ -24,4 +25,5 @@ __all__ = [
     "current_runtime",
     "probe_redis",
     "set_runtime",
+    "WorkspaceNotInstalled",
 ]

@@ -28,11 +28,12 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
 from bot.store.capabilities import RedisCapabilities
+from bot.store.installations import RedisInstallationStore
 from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
-from bot.wiring.names import scoped_names
+from bot.wiring.installations import TenantInstallations
 
 # Given a runtime whose `scope` names a workspace, the same runtime with that workspace's parts swapped in.
 TenantAdapter = Callable[["Runtime"], "Runtime"]
@@ -60,6 +61,8 @@ class Runtime:
     scope: str = ""
     # Each turns the process-wide runtime into one workspace's (its installation's token, its settings).
     tenant_adapters: tuple[TenantAdapter, ...] = field(default=(), repr=False)
+    # OAuth mode: where Bolt finds each workspace's installation (None with the one SLACK_BOT_TOKEN).
+    installations: RedisInstallationStore | None = field(default=None, repr=False)
     # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
     meter: Callable[[Usage], None] | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)
@@ -175,9 +178,11 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
     if settings.techspec_monthly_budget_usd and not prices.is_listed(settings.openai_model):
         # Not fatal (self-hosted models have no list price), but the operator should know what is counted.
         log.warning("no price for the model: priced as the default model", extra={"model": settings.openai_model})
-    token = settings.slack_bot_token.get_secret_value()
+    # OAuth mode: no process-wide token; each workspace's runtime (for_tenant) gets its installation's.
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = build_web_client(token, settings.slack_api_url)
     slack = SlackGateway(client, build_web_client(token, settings.slack_api_url, idempotent_only=True))
+    tenants = TenantInstallations(settings, connection) if settings.oauth_mode() else None
     return Runtime(
         settings=settings,
         redis=connection,
@@ -198,14 +203,13 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         prompts=PromptLibrary(settings.techspec_prompts_dir, settings.techspec_templates_dir),
         recent=RecentSpecs(connection, settings.techspec_recent_specs_seconds),
         markers=OnceMarkers(connection),
-        files=FileFetcher(token, settings.slack_file_hosts()),
+        files=FileFetcher(token or "", settings.slack_file_hosts()),
         admission=Admission(connection, limits_from(settings)),
         usage=UsageLedger(connection),
         prices=prices,
         admins=AdminFlags(connection),
-        # In order: an adapter sees what the ones before it swapped in. scoped_names goes after the one
-        # that swaps in the installation's token, so its users.info uses that token.
-        tenant_adapters=(scoped_names,),
+        tenant_adapters=(tenants.adapt,) if tenants else (),
+        installations=tenants.store if tenants else None,
     )
 
 

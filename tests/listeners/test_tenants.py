@@ -167,3 +167,17 @@ def test_revoked_workspaces_are_forgotten_under_their_org_scope() -> None:
     assert revoked_scopes(body["event"], body, None) == ["E1.T1", "E1.T2"]
     assert revoked_scopes(body["event"], {}, "E1") == ["E1.T1", "E1.T2"]
     assert revoked_scopes(body["event"], {}, None) == []
+
+
+def test_bolt_context_without_a_workspace_takes_the_payloads_tenant() -> None:
+    from slack_bolt import BoltContext
+
+    from bot.listeners.tenants import PAYLOAD_TENANT, tenant_of
+
+    body = envelope(MENTION, ORG_AUTH, team_id="T2", enterprise_id="E1", context_team_id="T2")
+    # What Bolt puts in the context for an org-wide install's event: authorizations[0] has no team.
+    context = BoltContext({"enterprise_id": "E1", "is_enterprise_install": True, "team_id": None})
+    context[PAYLOAD_TENANT] = tenant_ref(body)
+    assert tenant_of(context).scope == "E1.T2"
+    workspace = BoltContext({"team_id": "T1", "is_enterprise_install": False, PAYLOAD_TENANT: TenantRef(team_id="T9")})
+    assert tenant_of(workspace).scope == "T1"  # Bolt's installation wins when it names a workspace
