@@ -20,6 +20,7 @@ from bot.slack import texts
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import MessageLink, is_same_host, looks_like_link, parse_permalink
 from bot.spec.redaction import redact_text
+from bot.store.keys import parse_tenant_scope
 from bot.store.queue import JobKind, job_id, tenant_of
 from bot.wiring import Runtime
 
@@ -95,7 +96,7 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
             raise TechspecError("not a member", user_message=NOT_A_MEMBER)
         root = link.thread_ts or rt.slack.thread_root(link.channel_id, link.ts)
         return Trigger(
-            team_id=team,
+            team_id=scope_of_channel(rt, team, link.channel_id),
             channel_id=link.channel_id,
             thread_ts=root,
             trigger_ts=link.ts,
@@ -109,6 +110,16 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
         raise TechspecError("refused", user_message=blocked)
     root = rt.slack.post(channel, None, texts.thread_root_text(user, text))
     return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")
+
+
+def scope_of_channel(rt: Runtime, scope: str, channel_id: str) -> str:
+    """The scope a linked thread is kept under: with an org-wide install, the workspace its channel is in
+    (replies there arrive as that workspace's events, so the session must be keyed the same way)."""
+    tenant = parse_tenant_scope(scope)
+    if not tenant.org_install:
+        return scope  # a workspace install reads only its own workspace's channels
+    team = rt.slack.channel_team(channel_id)
+    return tenant.model_copy(update={"team_id": team}).scope if team and team.startswith("T") else scope
 
 
 def can_read(rt: Runtime, link: MessageLink, user: str) -> bool:

@@ -271,6 +271,15 @@ class SlackGateway:
         except SlackApiError:
             return channel
 
+    def channel_team(self, channel: str) -> str | None:
+        """The workspace a channel is in, as this token sees it (conversations.info's context_team_id): for an
+        org-wide token, which of the org's workspaces; None when Slack won't say."""
+        try:
+            found = self.client.conversations_info(channel=channel)["channel"].get("context_team_id")
+        except SlackApiError:
+            return None
+        return str(found) if found else None
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """A link to the message, or None when Slack would not give one."""
         try:
