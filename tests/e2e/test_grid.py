@@ -140,3 +140,23 @@ def test_a_workspace_taken_out_of_the_org_install_is_forgotten(grid: Grid) -> No
     wait_until(lambda: not stack.redis.exists(gone), 20, message=stack.logs())
     assert stack.redis.keys(f"techspec:*{ORG}.{SALES}*") == []
     assert stack.redis.exists(f"techspec:session:{ORG}.{RESEARCH}:CLAB3:{lab}")  # the org's other workspace stays
+
+
+def test_a_partner_organisation_in_a_shared_channel_is_refused(grid: Grid) -> None:
+    stack, research, _ = grid
+    partner = stack.slack.add_workspace("T0901", "initech")  # another company, not on the org
+    partner.add_user("U0IVY", "ivy", real_name="Ivy Ito", display_name="Ivy")
+    lab = thread(research, "CLAB4", ["W0RITA"])
+    stack.slack.share_channel("CLAB4", partner, host=research)
+    research.add_member("CLAB4", "U0IVY")
+    research.post_message("CLAB4", "U0IVY", f"<@{BOT}> summarise this for us", thread_ts=lab)
+
+    def refusal() -> dict[str, Any] | None:
+        return next((e for e in research.ephemerals if e.get("user") == "U0IVY"), None)
+
+    told = wait_until(refusal, 20, message=stack.logs())
+    assert "shared with another organisation" in told["text"] and told["thread_ts"] == lab
+    assert not stack.redis.exists(f"techspec:session:{ORG}.{RESEARCH}:CLAB4:{lab}")
+    # Rita, of the org, is served in the same shared channel.
+    research.post_message("CLAB4", "W0RITA", f"<@{BOT}> spec please", thread_ts=lab)
+    questions_in(research, "CLAB4", lab, stack)
