@@ -34,17 +34,7 @@ BAD_LINK = (
 # What Slack says when a channel is beyond this installation's reach: another workspace or organisation,
 # a workspace an org-wide install wasn't granted, or a channel the bot isn't in.
 UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "team_access_not_granted", "team_not_found"})
-COMMAND_FIELDS = (
-    "team_id",
-    "channel_id",
-    "user_id",
-    "text",
-    "trigger_id",
-    "response_url",
-    # Enterprise Grid: which org, and whether the installation is org-wide (the tenant's scope).
-    "enterprise_id",
-    "is_enterprise_install",
-)
+COMMAND_FIELDS = ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")
 
 
 def is_help(text: str) -> bool:

@@ -183,11 +183,19 @@ def on_form_submit(base: Runtime) -> Listener:
 def on_home_opened(rt: Runtime) -> Listener:
     """The App Home tab was opened: publish it for that person."""
 
-    def listener(event: dict[str, Any], context: BoltContext) -> None:
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
             user_id = str(event.get("user", ""))
             if (wrt := as_workspace(rt, context)) is not None:
-                guarded(wrt, None, lambda: home.publish_home(wrt, scope_of(context), user_id), None)
+                # Someone of another organisation (reaching the bot through a shared channel) gets no Home tab:
+                # it shows the workspace's usage to its admins, and users.info may call them admin of theirs.
+                publish = members_only(
+                    wrt,
+                    asker_of(body, context, user_id),
+                    lambda: home.publish_home(wrt, scope_of(context), user_id),
+                    lambda _: log.info("no Home tab for someone outside the installation's organisation"),
+                )
+                guarded(wrt, None, publish, None)
 
     return listener
 

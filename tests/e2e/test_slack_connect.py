@@ -86,3 +86,13 @@ def click_as_partner(stack: Stack, user: str, channel: str, message: dict[str, A
     body = payloads.block_actions(ws, user, chan, chan.get(message["ts"]) or message, action, response_url, trigger_id)
     body["user"]["team_id"] = "T0EXT"
     stack.slack.deliver(urlencode({"payload": json.dumps(body)}).encode())
+
+
+def test_no_home_tab_for_another_organisation(stack: Stack) -> None:
+    outsider = partner(stack)
+    published = len(stack.slack.calls("views.publish"))
+    stack.slack.send_app_home_opened(outsider)
+    wait_until(lambda: "no Home tab for someone outside" in stack.full_logs(), 15, message=stack.logs())
+    stack.slack.send_app_home_opened("UANA")
+    wait_until(lambda: len(stack.slack.calls("views.publish")) > published, 15, message=stack.logs())
+    assert {c.params.get("user_id") for c in stack.slack.calls("views.publish")[published:]} == {"UANA"}
