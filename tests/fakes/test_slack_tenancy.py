@@ -251,3 +251,18 @@ def test_handle_settings_write_through(emu: SlackEmulator) -> None:
     globex.trigger_ttl = -1
     assert globex.ws.trigger_ttl == -1 and emu.trigger_ttl == 3.0
     assert globex.api_url == emu.api_url and globex.root is emu
+
+
+def test_faults_for_one_workspace_and_an_org_install_without_workspaces(emu: SlackEmulator) -> None:
+    globex = emu.add_workspace("T0002", "globex", install=True)
+    globex.add_channel("C200", "plans", members=[globex.bot_user_id])
+    emu.fail_next("chat.postMessage", "fatal_error", team_id="T0002")
+    client(emu, "xoxb-test-token").chat_postMessage(channel="C100", text="unaffected")
+    other = client(emu, globex.bot_token)
+    assert error_of(lambda: other.chat_postMessage(channel="C200", text="x")) == "fatal_error"
+    assert other.chat_postMessage(channel="C200", text="y")["ok"]
+    emu.add_org("E0009", "empty")
+    lonely = client(emu, emu.install("E0009").token)
+    assert lonely.auth_test()["team_id"] == "E0009"
+    assert error_of(lambda: lonely.chat_postMessage(channel="C100", text="x")) == "team_access_not_granted"
+    assert emu.authorize_url == f"{emu.base_url}/oauth/v2/authorize"

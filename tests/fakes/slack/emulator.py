@@ -18,7 +18,6 @@ from .inspection import InspectionMixin
 from .models import Fault
 from .server import EmulatorHTTPServer
 from .store import Channel
-from .tenancy import Tenancy
 from .tenants import TenantsMixin
 from .workspace import Identity, Workspace
 
@@ -52,13 +51,7 @@ class SlackEmulator(TenantsMixin, ActivityMixin, InspectionMixin):
         team = team_name or team_domain.capitalize()
         ident = Identity(team_id, team_domain, team, bot_user_id, bot_id, bot_name, app_id, bot_token, signing_secret)
         self.ws = Workspace(ident)
-        self.tenancy = Tenancy(self.ws)
-        self.tenancy.install([team_id], token=bot_token)
-        # The app's OAuth identity (tests configure the bot with the same values).
-        self.client_id = "1111111111.2222222222"
-        self.client_secret = "emulated-client-secret"
-        self.redirect_urls: list[str] = []  # the app's configured Redirect URLs; empty accepts any
-        self.org_deploy_enabled = True
+        self._init_tenancy()  # the default workspace, installed with the fixed bot token (tenants.py)
         self.events_url: str | None = None
         self.socket_mode: SocketModeRelay | None = None  # set by a Socket Mode test (socket_mode.py)
         self.deliver_bot_events = True
@@ -214,10 +207,13 @@ class SlackEmulator(TenantsMixin, ActivityMixin, InspectionMixin):
         count: int = 1,
         http_status: int = 200,
         retry_after: int | None = None,
+        *,
+        team_id: str | None = None,
     ) -> None:
-        """Make the next `count` calls of `method` fail (429 + Retry-After, 5xx HTML, or 200 ok:false)."""
+        """Make the next `count` calls of `method` fail (429 + Retry-After, 5xx HTML, or 200 ok:false);
+        with team_id, only calls served by that workspace (after the token is checked)."""
         with self.ws.lock:
-            queue = self.ws.faults.setdefault(method, deque())
+            queue = self.ws.faults.setdefault(f"{method}@{team_id}" if team_id else method, deque())
             queue.extend(Fault(error, http_status, retry_after) for _ in range(count))
 
     def clear_faults(self) -> None:

@@ -123,7 +123,11 @@ def _run_api(
                 return json_reply(answer), emu.tenancy.workspaces.get(str((answer.get("team") or {}).get("id")))
             inst = emu.tenancy.authenticate(token)
             served = emu.tenancy.route(inst, method, params)
-            return json_reply(handler(emu.served(served, inst, token), Params(params))), served
+            scoped = emu.ws.take_fault(f"{method}@{served.ident.team_id}") if served else None
+            if scoped is not None:  # a fault for one workspace only (fail_next(..., team_id=...))
+                return fault_reply(scoped), served
+            # An org-wide install added to no workspace yet still answers auth.test (for its org).
+            return json_reply(handler(emu.served(served or emu.ws, inst, token), Params(params))), served
         except ApiError as exc:
             return error_reply(exc), served
         except Exception as exc:  # an emulator bug: answer like a Slack outage, keep it for the test

@@ -1,4 +1,14 @@
-"""SlackEmulator methods for many workspaces: Grid orgs, installs (direct or OAuth), rotation, uninstalls."""
+"""SlackEmulator methods for many workspaces: Grid orgs, installs (direct or OAuth), rotation, uninstalls.
+
+emu = SlackEmulator().start()                    # default workspace T0001, installed with bot_token
+globex = emu.add_workspace("T0002", "globex")    # a WorkspaceHandle: add_user, add_channel, post_message…
+emu.add_org("E0001", "umbrella")
+lab = emu.add_workspace("T0101", "umbrella-lab", enterprise_id="E0001")
+redirect = emu.approve(install_url, globex)      # or "E0001" for an org-wide install; GET it on the bot
+emu.install("E0001")                             # or install directly, no OAuth
+emu.share_channel("C100", globex)                # Slack Connect
+emu.uninstall(globex)                            # tokens_revoked + app_uninstalled delivered
+"""
 
 from __future__ import annotations
 
@@ -9,12 +19,12 @@ from . import payloads
 from .accounts import Installation, Org
 from .api_oauth import approve
 from .models import Delivery
+from .tenancy import Tenancy
 from .workspace import Identity, Workspace
 
 if TYPE_CHECKING:
     from .delivery import Deliverer
     from .handle import WorkspaceHandle
-    from .tenancy import Tenancy
 
 
 def team_of(target: Any) -> str:
@@ -30,6 +40,15 @@ class TenantsMixin:
     deliverer: Deliverer
     events_url: str | None
 
+    def _init_tenancy(self) -> None:
+        self.tenancy = Tenancy(self.ws)
+        self.tenancy.install([self.ws.ident.team_id], token=self.ws.ident.bot_token)
+        # The app's OAuth identity (tests configure the bot with the same values).
+        self.client_id = "1111111111.2222222222"
+        self.client_secret = "emulated-client-secret"
+        self.redirect_urls: list[str] = []  # the app's configured Redirect URLs; empty accepts any
+        self.org_deploy_enabled = True  # the manifest's org_deploy_enabled: org-wide installs allowed
+
     # -- the app's token rotation switch ------------------------------------------------------------
 
     @property
@@ -41,6 +60,11 @@ class TenantsMixin:
     def token_rotation(self, on: bool) -> None:
         """Turn the app's token rotation on or off (affects tokens issued from now on)."""
         self.tenancy.token_rotation = on
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize page on the emulator (the bot's authorization URL setting points here)."""
+        return f"{self.ws.base_url}/oauth/v2/authorize"
 
     # -- orgs and workspaces ------------------------------------------------------------------------
 

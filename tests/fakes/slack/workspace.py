@@ -102,17 +102,21 @@ class Workspace:
             },
         }
         if self.ident.enterprise_id:  # Grid users are org users, seen from every workspace of the org
-            user["enterprise_user"] = {
-                "id": user_id,
-                "enterprise_id": self.ident.enterprise_id,
-                "enterprise_name": self.ident.enterprise_name,
-                "is_admin": is_admin or is_owner,
-                "is_owner": is_owner,
-                "teams": [self.ident.team_id],
-            }
+            user["enterprise_user"] = self._enterprise_user(user_id, is_admin or is_owner, is_owner)
         with self.lock:
             self.users[user_id] = user
         return user
+
+    def _enterprise_user(self, user_id: str, is_admin: bool, is_owner: bool) -> dict[str, Any]:
+        ident = self.ident
+        return {
+            "id": user_id,
+            "enterprise_id": ident.enterprise_id,
+            "enterprise_name": ident.enterprise_name,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "teams": [ident.team_id],
+        }
 
     def user(self, user_id: str | None) -> dict[str, Any]:
         """The stored user (or one this workspace can see elsewhere) or `user_not_found`."""
