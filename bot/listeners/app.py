@@ -6,9 +6,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.listeners.authorize import RefreshingAuthorize
 from bot.listeners.table import register
 from bot.store.installations import RedisOAuthStateStore
 from bot.store.keys import OAUTH_STATE_TTL_SECONDS
@@ -64,8 +64,8 @@ def oauth_settings(rt: Runtime, logger: logging.Logger) -> OAuthSettings:
         logger=logger,
     )
     # Bolt's own authorize would refresh tokens through a client bound to slack.com; ours goes to
-    # SLACK_API_URL. The store refreshes under a lock first, so this rarely finds anything to do.
-    settings.authorize = InstallationStoreAuthorize(
+    # SLACK_API_URL. The store refreshes under a lock first, so Bolt's rotation rarely finds anything to do.
+    settings.authorize = RefreshingAuthorize(
         logger=logger,
         client_id=s.slack_client_id,
         client_secret=secret,

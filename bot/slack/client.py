@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,16 +18,24 @@ from bot.obs import metrics
 from bot.slack.gateway import slack_error_code
 
 
-def build_web_client(token: str | None, base_url: str, *, idempotent_only: bool = False) -> WebClient:
+def build_web_client(
+    token: str | None,
+    base_url: str,
+    *,
+    idempotent_only: bool = False,
+    on_token_expired: Callable[[str], str | None] | None = None,
+) -> WebClient:
     """A WebClient that retries 429s (honouring Retry-After) and, unless idempotent_only, 5xx and
-    connection errors."""
+    connection errors; on_token_expired(token) gives a fresh token when Slack answers `token_expired`."""
     # Only the connection-error handler is on by default; rate limits and server errors need opting in.
     # A 5xx or a dropped connection may come after Slack acted, so a call that creates something
     # (a message, a file share) is retried on 429 only: a 429 means nothing was done.
     handlers: list[RetryHandler] = [CountingRateLimitHandler(max_retry_count=4)]
     if not idempotent_only:
         handlers += [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
-    return MeasuredWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
+    client = MeasuredWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
+    client.on_token_expired = on_token_expired
+    return client
 
 
 class CountingRateLimitHandler(RateLimitErrorRetryHandler):
@@ -48,8 +57,25 @@ class CountingRateLimitHandler(RateLimitErrorRetryHandler):
 class MeasuredWebClient(WebClient):
     """A WebClient that counts failed calls by method and error (a 429 that outlasted its retries too)."""
 
+    # OAuth with token rotation: the workspace's refreshed token, when Slack says this one expired.
+    on_token_expired: Callable[[str], str | None] | None = None
+
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         """Make the call; count it by method and error code when it fails."""
+        try:
+            return self._measured(api_method, **kwargs)
+        except SlackApiError as exc:
+            # An expired token did nothing, so the call is safe to make again with the refreshed one.
+            renew = self.on_token_expired
+            if slack_error_code(exc) != "token_expired" or renew is None or not self.token:
+                raise
+            fresh = renew(self.token)
+            if fresh is None:
+                raise
+            self.token = fresh
+            return self._measured(api_method, **kwargs)
+
+    def _measured(self, api_method: str, **kwargs: Any) -> SlackResponse:
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as exc:

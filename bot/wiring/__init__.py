@@ -5,6 +5,7 @@ installation's Slack token, its admin's settings), through the tenant adapters t
 """
 
 from bot.wiring.installations import WorkspaceNotInstalled
+from bot.wiring.rotation import RefreshingInstallationStore
 from bot.wiring.runtime import (
     JobWiring,
     Runtime,
@@ -26,4 +27,5 @@ __all__ = [
     "probe_redis",
     "set_runtime",
     "WorkspaceNotInstalled",
+    "RefreshingInstallationStore",
 ]

@@ -28,12 +28,12 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
 from bot.store.capabilities import RedisCapabilities
-from bot.store.installations import RedisInstallationStore
 from bot.store.limits import Admission, Limits
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
 from bot.wiring.installations import TenantInstallations
+from bot.wiring.rotation import RefreshingInstallationStore
 
 # Given a runtime whose `scope` names a workspace, the same runtime with that workspace's parts swapped in.
 TenantAdapter = Callable[["Runtime"], "Runtime"]
@@ -62,7 +62,7 @@ class Runtime:
     # Each turns the process-wide runtime into one workspace's (its installation's token, its settings).
     tenant_adapters: tuple[TenantAdapter, ...] = field(default=(), repr=False)
     # OAuth mode: where Bolt finds each workspace's installation (None with the one SLACK_BOT_TOKEN).
-    installations: RedisInstallationStore | None = field(default=None, repr=False)
+    installations: RefreshingInstallationStore | None = field(default=None, repr=False)
     # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
     meter: Callable[[Usage], None] | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
@@ -108,13 +108,20 @@ def start_emulators() -> tuple[SlackEmulator, ModelEmulator]:
 
 
 @contextmanager
-def running_stack(redis_url: str, **overrides: str) -> Iterator[Stack]:
-    """Emulators plus one web and one worker process against redis_url, stopped afterwards."""
+def running_stack(
+    redis_url: str, env_for: Callable[[SlackEmulator, int], dict[str, str]] | None = None, **overrides: str
+) -> Iterator[Stack]:
+    """Emulators plus one web and one worker process against redis_url, stopped afterwards.
+
+    env_for(slack, port) adds settings that depend on the running emulator or the web's port (OAuth's);
+    an override set to "" unsets a variable (the settings ignore empty values).
+    """
     connection = redis.Redis.from_url(redis_url)
     connection.flushdb()
     slack, model = start_emulators()
     port = free_port()
-    env = {**bot_env(slack.api_url, model.base_url, redis_url, port), **overrides}
+    extra = env_for(slack, port) if env_for is not None else {}
+    env = {**bot_env(slack.api_url, model.base_url, redis_url, port), **extra, **overrides}
     stack = Stack(slack=slack, model=model, redis=connection, env=env, port=port)
     web = BotProcess("web", env).start()
     worker = BotProcess("worker", env).start()

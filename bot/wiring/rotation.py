@@ -1,0 +1,120 @@
+"""Token rotation: a workspace's bot token refreshed once, by whichever process needs it first.
+
+Slack accepts each refresh token once, so a refresh holds a short Redis lock and reads the installation
+again under it: a process that waited finds the token another one just refreshed. A token is refreshed
+before it expires (SLACK_TOKEN_ROTATION_MINUTES), and at once when Slack answers `token_expired` anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.token_rotation import TokenRotator
+from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
+
+from bot.config import Settings
+from bot.slack.client import build_web_client
+from bot.store.crypto import SecretBox
+from bot.store.installations import RedisInstallationStore, tenant_of_install
+from bot.store.keys import ROTATION_LOCK_SECONDS, TenantRef, rotation_lock_key
+
+log = logging.getLogger(__name__)
+# Minutes that make TokenRotator refresh whatever the token's expiry says (Slack said it expired).
+FORCE_MINUTES = 10**7
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The ids Bolt (or a tenant scope) looks an installation up by."""
+
+    enterprise_id: str | None
+    team_id: str | None
+    is_enterprise_install: bool | None
+    user_id: str | None = None
+
+
+class RefreshingInstallationStore(RedisInstallationStore):
+    """The installation store, refreshing a token that is about to expire before handing it out.
+
+    Bolt's authorize reads through this, so its own rotation finds the token fresh and never spends the
+    refresh token a second time; the refresh goes to SLACK_API_URL through our Web API client.
+    """
+
+    def __init__(self, connection: redis.Redis, settings: Settings) -> None:
+        super().__init__(connection, SecretBox(settings.encryption_key_list()))
+        self.minutes = settings.slack_token_rotation_minutes
+        self.rotator = TokenRotator(
+            client_id=str(settings.slack_client_id),
+            client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else "",
+            client=build_web_client(None, settings.slack_api_url),
+        )
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        """The installation, its bot token refreshed first when it expires soon."""
+        lookup = Lookup(enterprise_id, team_id, is_enterprise_install, user_id)
+        found = self._read(lookup)
+        if found is None or not self._expiring(found):
+            return found
+        return self._rotate(lookup, stale=None)
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        """The bot, through find_installation so that its token is refreshed the same way."""
+        found = self.find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+        return found.to_bot() if found is not None and found.bot_token else None
+
+    def refresh_expired(self, tenant: TenantRef, failed_token: str) -> str | None:
+        """The token to use after Slack answered token_expired for failed_token (None: there is none)."""
+        lookup = Lookup(tenant.enterprise_id, tenant.team_id, tenant.org_install)
+        try:
+            current = self._rotate(lookup, stale=failed_token)
+        except SlackTokenRotationError:
+            log.warning("bot token could not be refreshed (revoked or uninstalled?)")
+            return None
+        return current.bot_token if current is not None and current.bot_token != failed_token else None
+
+    def _rotate(self, lookup: Lookup, stale: str | None) -> Installation | None:
+        """Refresh under the lock: when still expiring (stale None), or while the token is still stale."""
+        found = self._read(lookup)
+        if found is None or not found.bot_refresh_token:
+            return found
+        tenant = tenant_of_install(found.enterprise_id, found.team_id, found.is_enterprise_install)
+        with self.redis.lock(rotation_lock_key(tenant), timeout=ROTATION_LOCK_SECONDS, blocking_timeout=15):
+            # Read again under the lock: another process may have refreshed it while this one waited.
+            current = self._read(lookup)
+            if current is None or not (current.bot_token == stale if stale else self._expiring(current)):
+                return current
+            minutes = FORCE_MINUTES if stale else self.minutes
+            refreshed = self.rotator.perform_token_rotation(installation=current, minutes_before_expiration=minutes)
+            if refreshed is None:
+                return current
+            self.save(refreshed)
+            log.info("bot token refreshed", extra={"tenant": tenant, "forced": stale is not None})
+            return refreshed
+
+    def _read(self, lookup: Lookup) -> Installation | None:
+        return RedisInstallationStore.find_installation(
+            self,
+            enterprise_id=lookup.enterprise_id,
+            team_id=lookup.team_id,
+            user_id=lookup.user_id,
+            is_enterprise_install=lookup.is_enterprise_install,
+        )
+
+    def _expiring(self, found: Installation) -> bool:
+        expires_at = found.bot_token_expires_at
+        return expires_at is not None and expires_at <= time.time() + self.minutes * 60
