@@ -12,14 +12,15 @@ from urllib.parse import urlparse
 import redis
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import TechspecError
+from bot.errors import SlackAccessError, TechspecError
 from bot.flow.admission import admit_command, preview_refusal
 from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.slack.gateway import as_access_error
-from bot.spec.permalinks import looks_like_link, parse_permalink, same_workspace
+from bot.spec.permalinks import MessageLink, is_same_host, looks_like_link, parse_permalink
 from bot.spec.redaction import redact_text
+from bot.store.keys import parse_tenant_scope
 from bot.store.queue import JobKind, job_id, tenant_of
 from bot.wiring import Runtime
 
@@ -30,10 +31,9 @@ NOT_A_MEMBER = (
 BAD_LINK = (
     "That doesn't look like a link to a Slack message. Use *Copy link* on a message of the thread, then paste it."
 )
-OTHER_WORKSPACE = (
-    "That link is to a message on {link}, not on this workspace ({here}), so I can't read it. "
-    "Run `/techspec` with a link to a message here."
-)
+# What Slack says when a channel is beyond this installation's reach: another workspace or organisation,
+# a workspace an org-wide install wasn't granted, or a channel the bot isn't in.
+UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "team_access_not_granted", "team_not_found"})
 COMMAND_FIELDS = ("team_id", "channel_id", "user_id", "text", "trigger_id", "response_url")
 
 
@@ -80,16 +80,13 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
     link = parse_permalink(text)
     if link is None and looks_like_link(text):
         raise TechspecError("bad link", user_message=BAD_LINK)
-    if link is not None and not same_workspace(link, rt.slack.identity().url):
-        here = urlparse(rt.slack.identity().url).hostname or "this workspace"
-        raise TechspecError("other workspace", user_message=OTHER_WORKSPACE.format(link=link.host, here=here))
     if link is not None:
         # The person must be able to read the channel: never read a thread for someone who can't see it.
-        if not rt.slack.is_member(link.channel_id, user):
+        if not can_read(rt, link, user):
             raise TechspecError("not a member", user_message=NOT_A_MEMBER)
         root = link.thread_ts or rt.slack.thread_root(link.channel_id, link.ts)
         return Trigger(
-            team_id=team,
+            team_id=scope_of_channel(rt, team, link.channel_id),
             channel_id=link.channel_id,
             thread_ts=root,
             trigger_ts=link.ts,
@@ -103,3 +100,30 @@ def resolve_command(rt: Runtime, payload: dict[str, Any]) -> Trigger:
         raise TechspecError("refused", user_message=blocked)
     root = rt.slack.post(channel, None, texts.thread_root_text(user, text))
     return Trigger(team_id=team, channel_id=channel, thread_ts=root, trigger_ts=root, user_id=user, source="command")
+
+
+def scope_of_channel(rt: Runtime, scope: str, channel_id: str) -> str:
+    """The scope a linked thread is kept under: with an org-wide install, the workspace its channel is in
+    (replies there arrive as that workspace's events, so the session must be keyed the same way)."""
+    tenant = parse_tenant_scope(scope)
+    if not tenant.org_install:
+        return scope  # a workspace install reads only its own workspace's channels
+    team = rt.slack.channel_team(channel_id)
+    return tenant.model_copy(update={"team_id": team}).scope if team and team.startswith("T") else scope
+
+
+def can_read(rt: Runtime, link: MessageLink, user: str) -> bool:
+    """True when the person is a member of the link's channel, asked with this installation's token.
+
+    The channel id decides, not the link's host: an Enterprise Grid org's workspaces each have their own
+    host (acme-eng.enterprise.slack.com, the org's acme.enterprise.slack.com ...), and an org-wide token
+    reads the channels of every workspace it was granted. A channel this token can't reach is another
+    workspace's or organisation's (or the bot isn't in it): refused in those words.
+    """
+    try:
+        return rt.slack.is_member(link.channel_id, user)
+    except SlackAccessError as exc:
+        here = (urlparse(rt.slack.identity().url).hostname or "").lower()
+        if str(exc) in UNREACHABLE and not is_same_host(link.host, here):
+            raise TechspecError("unreachable link", user_message=texts.unreachable_link(link.host)) from exc
+        raise

@@ -101,6 +101,16 @@ def uninstall(rt: Runtime, tenant: TenantRef) -> Outcome:
     return "started"
 
 
+def forget_workspace_data(rt: Runtime, scope: str) -> Outcome:
+    """`team_access_revoked`: one workspace left an org-wide install; delete everything stored about it
+    (its scope), keeping the org's installation for the workspaces that still use it."""
+    if not scope:
+        return "ignored"
+    result = Forgetter(rt.redis).forget_settled(Scope(scope), SETTLE_SECONDS)
+    log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
+    return "started"
+
+
 def revoked_users_only(event: dict[str, Any]) -> list[str] | None:
     """The people whose tokens a `tokens_revoked` revoked, when it revoked no bot token; else None."""
     if event.get("type") != "tokens_revoked":

@@ -8,12 +8,14 @@ from slack_bolt import App
 
 from bot.flow import intake, revisions
 from bot.listeners import handlers as on
+from bot.listeners.tenants import remember_tenant
 from bot.slack import blocks, texts
 from bot.wiring import Runtime
 
 
 def register(app: App, rt: Runtime) -> None:
     """Wire every Slack request the bot handles to its listener (the catch-alls last)."""
+    app.use(remember_tenant)  # before every listener: which workspace of an org-wide install a request is in
     app.event("app_mention")(on.on_mention(rt))
     app.event("message")(on.on_message(rt))
     app.event("app_home_opened")(on.on_home_opened(rt))
@@ -21,6 +23,9 @@ def register(app: App, rt: Runtime) -> None:
     app.event("tokens_revoked")(on.on_workspace_gone(rt))
     app.event("channel_deleted")(on.on_channel_gone(rt))
     app.event("group_deleted")(on.on_channel_gone(rt))
+    # Org-wide installs (manifest.org.yaml): the org admin adds or removes workspaces.
+    app.event("team_access_granted")(on.on_team_access_granted)
+    app.event("team_access_revoked")(on.on_team_access_revoked(rt))
     app.command("/techspec")(on.on_command(rt))
     app.shortcut("techspec")(on.on_shortcut(rt))
     app.action(texts.GENERATE_ACTION)(on.on_button(rt, intake.handle_trigger))

@@ -179,6 +179,13 @@ class SlackGateway:
             )
         return names
 
+    def user_record(self, user_id: str) -> dict[str, Any] | None:
+        """users.info's `user` object (team_id, enterprise_user, is_stranger ...), or None if Slack won't say."""
+        try:
+            return dict(self.client.users_info(user=user_id)["user"])
+        except SlackApiError:
+            return None  # user_not_found for someone this token can't see: treated as an outsider
+
     def is_workspace_admin(self, user_id: str) -> bool:
         """True when users.info says the person is a workspace admin or owner (False if Slack won't say)."""
         try:
@@ -279,6 +286,15 @@ class SlackGateway:
             return str(self.client.conversations_info(channel=channel)["channel"].get("name") or channel)
         except SlackApiError:
             return channel
+
+    def channel_team(self, channel: str) -> str | None:
+        """The workspace a channel is in, as this token sees it (conversations.info's context_team_id): for an
+        org-wide token, which of the org's workspaces; None when Slack won't say."""
+        try:
+            found = self.client.conversations_info(channel=channel)["channel"].get("context_team_id")
+        except SlackApiError:
+            return None
+        return str(found) if found else None
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """A link to the message, or None when Slack would not give one."""

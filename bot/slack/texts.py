@@ -198,3 +198,23 @@ def expired_restart() -> str:
 def thread_root_text(user_id: str, words: str) -> str:
     """The root message of a thread started by `/techspec <words>`."""
     return clip(f":memo: {mention(user_id)} asked for a tech spec: {escape(words)}", TEXT_LIMIT)
+
+
+def outsider_refusal(home_name: str) -> str:
+    """Refused, privately: someone from another organisation in a channel shared through Slack Connect."""
+    return (
+        f":lock: This channel is shared with another organisation; only members of {escape(home_name)} can use "
+        "techspec here, so I haven't read or started anything. Ask one of them to start it, or use techspec "
+        "in your own organisation's workspace if it's installed there."
+    )
+
+
+def unreachable_link(host: str) -> str:
+    """Refused, privately: a `/techspec <link>` into a workspace this installation can't read."""
+    where = f"`{escape(host)}`" if host else "another workspace"
+    return (
+        f"That link is to a workspace where techspec isn't installed (or to a channel I'm not in): {where}. "
+        "I can only read threads in this workspace"
+        " (or, when your organisation installed me org-wide, in its workspaces where I'm in the channel). "
+        "Run `/techspec` there, or invite me to the channel and try again."
+    )

@@ -39,9 +39,10 @@ def parse_permalink(text: str) -> MessageLink | None:
     return MessageLink(channel_id=match.group(1), ts=ts, thread_ts=thread, host=(url.hostname or "").lower())
 
 
-def same_workspace(link: MessageLink, workspace_url: str) -> bool:
-    """True when the link is on this workspace's Slack domain (auth.test's url)."""
-    return bool(link.host) and link.host == (urlparse(workspace_url).hostname or "").lower()
+def is_same_host(host: str, other: str) -> bool:
+    """True when two Slack hosts name the same workspace (acme.slack.com, or a Grid workspace's
+    acme.enterprise.slack.com); only for wording a refusal: whether a link is readable is the channel's call."""
+    return bool(host) and host.lower().removeprefix("www.") == other.lower().removeprefix("www.")
 
 
 def looks_like_link(text: str) -> bool:

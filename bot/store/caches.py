@@ -10,6 +10,7 @@ import redis
 from bot.spec.records import RecentSpec
 from bot.store.keys import (
     ADMIN_TTL_SECONDS,
+    MEMBER_TTL_SECONDS,
     NAME_TTL_SECONDS,
     RECENT_TTL_SECONDS,
     admin_key,
@@ -91,3 +92,19 @@ class AdminFlags:
     def put(self, team_id: str, user_id: str, is_admin: bool) -> None:
         """Remember the answer for an hour."""
         self.redis.set(admin_key(team_id, user_id), "1" if is_admin else "0", ex=ADMIN_TTL_SECONDS)
+
+
+class Memberships:
+    """Whether a person is inside a tenant's organisation (Slack Connect), cached for a day."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+
+    def get(self, scope: str, user_id: str) -> bool | None:
+        """The cached answer, or None when nobody looked this person up within the day."""
+        raw = cast(bytes | None, self.redis.get(admin_key(scope, user_id, "member")))
+        return None if raw is None else raw == b"1"
+
+    def put(self, scope: str, user_id: str, inside: bool) -> None:
+        """Remember the answer for a day."""
+        self.redis.set(admin_key(scope, user_id, "member"), "1" if inside else "0", ex=MEMBER_TTL_SECONDS)

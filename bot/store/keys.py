@@ -203,6 +203,7 @@ USAGE_DAY_TTL_SECONDS = 40 * 24 * 3600
 USAGE_MONTH_TTL_SECONDS = 400 * 24 * 3600
 # Whether someone is a workspace admin or owner changes rarely; an hour bounds users.info for the Home tab.
 ADMIN_TTL_SECONDS = 3600
+MEMBER_TTL_SECONDS = 24 * 3600  # inside the tenant's organisation or not (Slack Connect): rarely changes
 
 
 def slots_key(scope: str, *parts: str) -> str:
@@ -231,9 +232,10 @@ def usage_key(team_id: str, period: str) -> str:
     return f"{PREFIX}:usage:{team_id}:{period}"
 
 
-def admin_key(team_id: str, user_id: str) -> str:
-    """Key caching whether a person is a workspace admin or owner ("1" or "0")."""
-    return f"{PREFIX}:admin:{team_id}:{user_id}"
+def admin_key(team_id: str, user_id: str, kind: str = "admin") -> str:
+    """Key caching a yes/no about a person ("1" or "0"): a workspace admin or owner ("admin"), or inside the
+    tenant's organisation ("member", Slack Connect)."""
+    return f"{PREFIX}:{kind}:{team_id}:{user_id}"
 
 
 def notice_key(team_id: str, user_id: str, reason: str) -> str:
