@@ -43,7 +43,9 @@ LAYERS: dict[str, Layer] = {
     ),
     "bot.llm.*": Layer(("bot.llm.*", "bot.errors", "bot.obs.*"), ("openai",)),
     "bot.llm.client": Layer(("bot.llm.*", "bot.errors", "bot.obs.*")),
-    "bot.store.*": Layer(("bot.store.*", "bot.spec.*", "bot.errors"), ("slack_sdk", "slack_bolt", "openai")),
+    "bot.store.*": Layer(
+        ("bot.store.*", "bot.spec.*", "bot.config.*", "bot.errors"), ("slack_sdk", "slack_bolt", "openai")
+    ),
     "bot.slack.*": Layer(
         ("bot.slack.*", "bot.spec.*", "bot.errors", "bot.obs.*"), ("redis", "rq", "openai", "slack_bolt")
     ),

@@ -16,6 +16,7 @@ from bot.flow.trigger import Outcome
 from bot.slack.gateway import as_access_error
 from bot.spec.permalinks import parse_permalink
 from bot.store.forget import Forgetter, Scope
+from bot.store.workspace_settings import WorkspaceSettingsStore
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ def forget_workspace(rt: Runtime, team_id: str) -> Outcome:
     if not team_id:
         return "ignored"
     result = Forgetter(rt.redis).forget_settled(Scope(team_id), SETTLE_SECONDS)
+    # Its settings hold its model key: deleted by name too, whatever the scan above matched.
+    WorkspaceSettingsStore(rt.redis).delete(team_id)
     log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
     return "started"
 

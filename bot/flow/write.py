@@ -26,6 +26,7 @@ from bot.spec.permalinks import build_permalink
 from bot.spec.records import Reply, SpecSummary
 from bot.spec.redaction import redact_text
 from bot.spec.render import Clarification, Quote, RenderContext, make_document_environment, render_spec
+from bot.spec.sandbox import workspace_environment
 from bot.spec.writer import WrittenSpec, write_checked_spec
 from bot.store.queue import JobKind
 from bot.store.sessions import Phase, Session
@@ -74,7 +75,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     passes it in, so a long thread is not read, redacted and condensed a second time.
     """
     discussion, sheet, replies = _discussion(rt, session, discussion)
-    documents = document_environment(rt.settings.techspec_templates_dir)
+    documents = spec_documents(rt)
     written = write_checked_spec(
         discussion,
         session.language,
@@ -175,6 +176,13 @@ def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
         answered_by=list(dict.fromkeys(p.user_id for a in sheet.answers.values() for p in a.parts())),
         needs_human=[r.title for r in written.needs_human],
     )
+
+
+def spec_documents(rt: Runtime) -> Environment:
+    """The spec template's environment: the workspace admin's template (sandboxed), else the operator's."""
+    if rt.workspace is not None and rt.workspace.spec_template is not None:
+        return workspace_environment(rt.workspace.spec_template)
+    return document_environment(rt.settings.techspec_templates_dir)
 
 
 @lru_cache(maxsize=4)

@@ -6,19 +6,22 @@ function's arguments by their names (event, body, ack, respond, context, view).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from bot.flow import commands, forget, forms, home, intake, replies
+from bot.flow import commands, forget, forms, home, intake, replies, workspace_admin
 from bot.flow.trigger import Outcome
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import button_trigger, mention_trigger, shortcut_trigger, thread_change
 from bot.slack import texts
 from bot.wiring import Runtime
 
+log = logging.getLogger(__name__)
 Listener = Callable[..., None]
+SETTINGS_FAILED = "Something went wrong on my side and nothing was saved. Please try again in a minute."
 ON_IT = ":eyes: On it: I'll post in the thread."
 FORGETTING = ":wastebasket: Forgetting that thread; I'll confirm here in a moment."
 
@@ -141,6 +144,44 @@ def on_home_opened(rt: Runtime) -> Listener:
         if event.get("tab", "home") == "home":
             user_id = str(event.get("user", ""))
             guarded(rt, None, lambda: home.publish_home(rt, context.team_id or "", user_id), None)
+
+    return listener
+
+
+def on_settings_button(rt: Runtime) -> Listener:
+    """ "Change settings" on an admin's Home tab: open the modal at once (the trigger_id lasts 3 s)."""
+
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        tenant = rt.for_tenant(context.team_id or "")
+        user_id, trigger_id = str(body["user"]["id"]), str(body.get("trigger_id"))
+        guarded(tenant, None, lambda: workspace_admin.open_settings(tenant, user_id, trigger_id), None)
+
+    return listener
+
+
+def on_settings_submit(rt: Runtime) -> Listener:
+    """The settings modal's submission: checked (admin, values, template, endpoint) before the ack, so
+    problems show next to their fields; saved, and the admin's Home tab redrawn, after it."""
+
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        tenant = rt.for_tenant(context.team_id or "")
+        user_id = str(body["user"]["id"])
+        try:
+            chosen, errors = workspace_admin.check_submission(tenant, user_id, view)
+        except Exception:  # noqa: BLE001 - the modal must always get an answer, or Slack shows its own error
+            log.exception("workspace settings could not be checked")
+            chosen, errors = None, {"model": SETTINGS_FAILED}
+        if chosen is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+
+        def save() -> Outcome:
+            workspace_admin.save_settings(tenant, user_id, chosen)
+            return home.publish_home(tenant, tenant.scope, user_id)
+
+        guarded(tenant, None, save, None)
 
     return listener
 

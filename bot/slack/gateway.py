@@ -164,12 +164,20 @@ class SlackGateway:
         return names
 
     def is_workspace_admin(self, user_id: str) -> bool:
-        """True when users.info says the person is a workspace admin or owner (False if Slack won't say)."""
+        """True when users.info says the person is a workspace admin or owner, or (Enterprise Grid) an org
+        admin or owner (False if Slack won't say)."""
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError:
             return False
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        org = user.get("enterprise_user") or {}
+        return bool(
+            user.get("is_admin")
+            or user.get("is_owner")
+            or user.get("is_primary_owner")
+            or org.get("is_admin")
+            or org.get("is_owner")
+        )
 
     def is_member(self, channel: str, user: str) -> bool:
         """True when user is a member of channel (paging through conversations.members)."""

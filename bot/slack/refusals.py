@@ -51,6 +51,16 @@ def queue_full(depth: int) -> str:
     )
 
 
+def channel_closed(allow_list: bool, changed_by: str | None) -> str:
+    """Refused: the workspace's admins do not let the bot work in this channel."""
+    rule = "only in the channels on its list" if allow_list else "in every channel except a few, this one among them"
+    who = f" (last changed by <@{changed_by}>)" if changed_by else ""
+    return (
+        f":no_entry_sign: I didn't start a spec here: this workspace's admins let me work {rule}. A workspace "
+        f"admin or owner can change that in *Workspace settings* on my Home tab{who}. {ONE_NOTICE}"
+    )
+
+
 def _money(usd: float) -> str:
     return f"${usd:,.2f}"
 

@@ -264,3 +264,9 @@ def capability_key(endpoint: str, model: str) -> str:
     """Key of the negotiated capability of one endpoint and model (hashed: URLs hold any characters)."""
     digest = hashlib.sha256(f"{endpoint}\n{model}".encode()).hexdigest()[:32]
     return f"{PREFIX}:capability:{digest}"
+
+
+def workspace_settings_key(scope: str) -> str:
+    """Key of a workspace's settings (JSON of bot.config.workspaces.WorkspaceSettings). No TTL: an admin's
+    choices last until they change them or the workspace is forgotten (uninstall deletes it)."""
+    return f"{PREFIX}:wsettings:{scope}"
