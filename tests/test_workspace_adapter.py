@@ -1,0 +1,53 @@
+"""The workspace adapter: a workspace's settings reach its runtime (model, key, limits, budget, template)."""
+
+from __future__ import annotations
+
+import redis
+from pydantic import SecretStr
+
+from bot.config import Settings, WorkspaceSettings
+from bot.flow.admission import channel_refusal
+from bot.flow.jobs import JOBS
+from bot.flow.spend import budget_of
+from bot.flow.write import spec_documents
+from bot.store.crypto import SecretBox, new_key
+from bot.store.workspace_settings import WorkspaceSettingsStore, seal_key
+from bot.wiring import build_runtime
+
+
+def test_a_workspace_runtime_uses_its_own_settings(redis_conn: redis.Redis) -> None:
+    key = new_key()
+    settings = Settings(
+        slack_bot_token=SecretStr("xoxb-1-2"),
+        openai_api_key=SecretStr("sk-operator"),
+        techspec_encryption_keys=SecretStr(key),
+        techspec_monthly_budget_usd=200.0,
+    )  # type: ignore[call-arg]
+    base = build_runtime(settings, redis_conn, JOBS)
+    WorkspaceSettingsStore(redis_conn).put(
+        "T1",
+        WorkspaceSettings(
+            openai_model="team-model",
+            openai_base_url="https://models.example.com/v1",
+            api_key_sealed=seal_key(SecretBox([key]), "sk-team"),
+            monthly_budget_usd=7.0,
+            max_active_per_user=1,
+            spec_template="# {{ spec.title }}\n",
+            channel_mode="deny",
+            channels=["CNO"],
+        ),
+    )
+    team = base.for_tenant("T1")
+    assert team.model.model == "team-model" and team.model.api_key == "sk-team"
+    assert team.model.endpoint == "https://models.example.com/v1"
+    assert base.model.model == "gpt-4.1" and base.model.api_key == "sk-operator"
+    assert budget_of(team, "T1").usd_limit == 7.0 and budget_of(base, "T1").usd_limit == 200.0
+    assert team.admission.limits.per_user == 1
+    assert (
+        spec_documents(team).get_template("TECHNICAL_SPEC.md.j2").render(spec=type("S", (), {"title": "X"})) == "# X\n"
+    )
+    assert channel_refusal(team, "CNO") is not None and channel_refusal(team, "COK") is None
+    # Other workspaces keep the operator's settings; the same workspace reuses its model client.
+    other = base.for_tenant("T2")
+    assert other.settings is base.settings and channel_refusal(other, "CNO") is None
+    assert base.for_tenant("T1").model is team.model
