@@ -13,6 +13,7 @@ from bot.flow.write import spec_documents
 from bot.store.crypto import SecretBox, new_key
 from bot.store.workspace_settings import WorkspaceSettingsStore, seal_key
 from bot.wiring import build_runtime
+from bot.wiring.workspace import REFUSED_ENDPOINT
 
 
 def test_a_workspace_runtime_uses_its_own_settings(redis_conn: redis.Redis) -> None:
@@ -28,7 +29,7 @@ def test_a_workspace_runtime_uses_its_own_settings(redis_conn: redis.Redis) -> N
         "T1",
         WorkspaceSettings(
             openai_model="team-model",
-            openai_base_url="https://models.example.com/v1",
+            openai_base_url="https://8.8.8.8/v1",
             api_key_sealed=seal_key(SecretBox([key]), "sk-team"),
             monthly_budget_usd=7.0,
             max_active_per_user=1,
@@ -39,7 +40,7 @@ def test_a_workspace_runtime_uses_its_own_settings(redis_conn: redis.Redis) -> N
     )
     team = base.for_tenant("T1")
     assert team.model.model == "team-model" and team.model.api_key == "sk-team"
-    assert team.model.endpoint == "https://models.example.com/v1"
+    assert team.model.endpoint == "https://8.8.8.8/v1"
     assert base.model.model == "gpt-4.1" and base.model.api_key == "sk-operator"
     assert budget_of(team, "T1").usd_limit == 7.0 and budget_of(base, "T1").usd_limit == 200.0
     assert team.admission.limits.per_user == 1
@@ -51,3 +52,11 @@ def test_a_workspace_runtime_uses_its_own_settings(redis_conn: redis.Redis) -> N
     other = base.for_tenant("T2")
     assert other.settings is base.settings and channel_refusal(other, "CNO") is None
     assert base.for_tenant("T1").model is team.model
+
+
+def test_an_endpoint_that_now_resolves_privately_gets_nothing(redis_conn: redis.Redis) -> None:
+    settings = Settings(slack_bot_token=SecretStr("xoxb-1-2"), openai_api_key=SecretStr("sk-operator"))  # type: ignore[call-arg]
+    base = build_runtime(settings, redis_conn, JOBS)
+    # Saved when it was public (or written around the form): checked again when a client is made for it.
+    WorkspaceSettingsStore(redis_conn).put("T3", WorkspaceSettings(openai_base_url="https://169.254.169.254/v1"))
+    assert base.for_tenant("T3").model.endpoint == REFUSED_ENDPOINT

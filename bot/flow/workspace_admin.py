@@ -105,7 +105,7 @@ def _form(rt: Runtime, ws: WorkspaceSettings) -> SettingsForm:
     defaults = s.operator_defaults()
     numbers = {block: _shown(getattr(ws, name)) for block, name in DEFAULTS.items()}
     hints = {block: f"Default: {_shown(getattr(defaults, 'techspec_' + name))}." for block, name in DEFAULTS.items()}
-    hints["model"] = "Leave blank for the default."
+    hints["model"] = f"Default: {defaults.openai_model}. Leave blank for the default."
     hints["endpoint"] = "https, on a public address. Leave blank for the operator's endpoint."
     return SettingsForm(
         model=ws.openai_model or "",

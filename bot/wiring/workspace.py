@@ -20,6 +20,7 @@ import redis
 
 from bot.config import Settings, WorkspaceSettings
 from bot.llm.client import ModelClient
+from bot.llm.endpoints import EndpointRefused, check_endpoint
 from bot.store.crypto import SecretBox, SecretUnreadable
 from bot.store.limits import Admission, Limits
 from bot.store.workspace_settings import WorkspaceSettingsStore, open_key
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 # why) rather than the bot quietly sending that workspace's threads somewhere its admin did not choose.
 UNREADABLE_KEY = "unreadable"  # noqa: S105 - a marker, not a credential
 MAX_CLIENTS = 64
+# Where a refused endpoint's calls go instead: `.invalid` never resolves (RFC 2606), so nothing is sent.
+REFUSED_ENDPOINT = "https://endpoint-refused.invalid/v1"
 
 
 class WorkspaceAdapter:
@@ -98,6 +101,7 @@ class WorkspaceAdapter:
             if client is None:
                 if len(self._clients) >= MAX_CLIENTS:
                     self._clients.clear()
+                tenant = self._still_allowed(tenant)
                 if kind == "main":
                     client = tenant._new_client(s.openai_timeout_seconds, s.openai_max_retries)
                 else:
@@ -105,6 +109,23 @@ class WorkspaceAdapter:
                     client = tenant._new_client(timeout, 1)
                 self._clients[key] = client
         return client
+
+    def _still_allowed(self, tenant: Runtime) -> Runtime:
+        """tenant, or (fail closed) the same with an endpoint that never resolves when the admin's endpoint
+        now resolves somewhere it may not (a DNS change since it was saved)."""
+        s, operator = tenant.settings, tenant.settings.operator_defaults()
+        if s.openai_base_url is None or s.openai_base_url == operator.openai_base_url:
+            return tenant
+        try:
+            check_endpoint(
+                s.openai_base_url,
+                allow_http=s.techspec_workspace_allow_http,
+                allow_private=s.techspec_workspace_allow_private_endpoints,
+            )
+        except EndpointRefused as exc:
+            log.error("workspace model endpoint refused", extra={"team": tenant.scope, "error": str(exc)})
+            return replace(tenant, settings=s.model_copy(update={"openai_base_url": REFUSED_ENDPOINT}))
+        return tenant
 
 
 def _model_of(settings: Settings) -> tuple[object, ...]:
