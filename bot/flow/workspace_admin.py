@@ -155,7 +155,9 @@ def check_submission(
         if chosen.openai_base_url != current.openai_base_url or chosen.api_key_sealed != current.api_key_sealed:
             checks.probe(rt, box, chosen)
     except checks.Invalid as exc:
-        return None, {exc.block: exc.message}
+        # Slack refuses errors for a block the modal does not have (the key field is absent without keys).
+        shown = {str(block.get("block_id")) for block in view.get("blocks") or []}
+        return None, {exc.block if exc.block in shown else first: exc.message[:1000]}
     return chosen, {}
 
 

@@ -76,10 +76,6 @@ class WorkspaceAdapter:
             self._cache[scope] = (now + self.ttl, workspace)
         return workspace
 
-    def forget(self, scope: str) -> None:
-        """Drop this process's copy of the workspace's settings (after a change or a forget)."""
-        self._cache.pop(scope, None)
-
     def _key(self, scope: str, workspace: WorkspaceSettings) -> str | None:
         if workspace.api_key_sealed is None:
             return None
