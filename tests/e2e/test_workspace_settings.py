@@ -13,6 +13,7 @@ from bot.store.crypto import new_key
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import CLEAR, design_thread, session_of, wait_for_pinned_spec
 from tests.fakes.model import ModelEmulator
+from tests.fakes.slack import payloads
 from tests.support.waiting import wait_until
 
 ADMIN = "UADM"
@@ -151,3 +152,10 @@ def test_a_deny_listed_channel_is_refused_privately(stack: Stack, own_model: Mod
     )
     assert refusal["user"] == "UBOB" and "Workspace settings" in refusal["text"]
     assert session_of(stack, closed, root) is None
+
+
+def test_uninstall_deletes_the_settings(stack: Stack) -> None:
+    assert stored(stack)
+    event = {"type": "app_uninstalled", "event_ts": "1.0"}
+    assert stack.slack.deliver(payloads.envelope(stack.slack.ws, event)).status == 200
+    wait_until(lambda: stored(stack) == b"", 30, message=f"settings forgotten\n{stack.logs()}")
