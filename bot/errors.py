@@ -55,3 +55,12 @@ class ThreadUnavailableError(TechspecError):
 
     user_message = "I couldn't read that thread."
     retryable = False
+
+
+class SlackRateLimitedError(Exception):
+    """Slack answered 429: nothing was done, and it asks to come back after retry_after seconds."""
+
+    def __init__(self, method: str, retry_after: float) -> None:
+        super().__init__(f"{method} rate limited for {retry_after:g}s")
+        self.method = method
+        self.retry_after = retry_after

@@ -12,6 +12,7 @@ from redis.connection import parse_url
 
 from bot.config.checks import LOG_LEVELS, PLACEHOLDER, PRICE_FIELDS, ConfigError, http_url, json_value, token_shape
 from bot.config.oauth import OAuthSettings
+from bot.config.reading import ReadingSettings
 from bot.config.workspaces import WorkspaceDefaults
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
 Mode = Literal["web", "worker", "run", "socket"]
 
 
-class Settings(OAuthSettings, WorkspaceDefaults, BaseSettings):
+class Settings(OAuthSettings, WorkspaceDefaults, ReadingSettings, BaseSettings):
     """The bot's configuration; field names map to upper-case environment variables."""
 
     # Empty means unset: compose and PaaS dashboards pass unset optional variables as "".

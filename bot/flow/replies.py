@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 import uuid
 
+from bot.flow.paced import thread_copies
 from bot.flow.trigger import DeletedReply, Outcome, ThreadReply
 from bot.slack import texts
+from bot.spec import pacing
 from bot.spec.records import Reply
 from bot.spec.redaction import redact
 from bot.store.keys import parse_session_key
@@ -19,7 +21,12 @@ from bot.wiring import Runtime
 def handle_message(rt: Runtime, change: ThreadReply | DeletedReply) -> Outcome:
     """A reply, an edit or a deletion in some thread (most threads have no session: ignored)."""
     if isinstance(change, DeletedReply):
+        thread_copies(rt).change_existing(change.key, lambda copy: pacing.drop(copy, change.ts))
         return withdraw_reply(rt, change.key, change.ts)
+    if change.reply.edited:
+        # The thread's copy (read once, then only what is new) must show the edit too: redacted, as read.
+        text = redact(change.reply.text).text
+        thread_copies(rt).change_existing(change.key, lambda copy: pacing.edit(copy, change.reply.ts, text))
     return record_reply(rt, change.key, change.reply)
 
 

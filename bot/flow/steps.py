@@ -16,6 +16,7 @@ from rq import get_current_job
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError
+from bot.flow.paced import ReadPaused
 from bot.flow.spend import metered
 from bot.flow.status import set_status
 from bot.logs import timed_step
@@ -70,6 +71,11 @@ def _reporting_failures(rt: Runtime, key: str, kind: JobKind, session: Session, 
     try:
         with timed_step(log, kind.value, session=key, version=session.version), metered(rt, session.team_id):
             yield session
+    except ReadPaused as exc:
+        # Slack's slow tier: the pages read so far are saved; free this worker and come back when Slack allows.
+        again = job_id(kind, key, session.version, "paced", uuid.uuid4().hex[:8])
+        tenant = tenant_of(session.team_id, session.requested_by)
+        rt.queue.enqueue(kind, key, job_id=again, delay_seconds=max(1.0, exc.delay_seconds), tenant=tenant)
     except TechspecError as exc:
         fail(rt, key, what, exc)
     except SlackApiError as exc:

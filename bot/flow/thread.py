@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flow.budget import prompt_budget
+from bot.flow.paced import read_paced
 from bot.llm.tokens import token_counter
 from bot.slack.people import MENTION_LOOKUP_LIMIT
 from bot.spec.answers import AnswerSheet
@@ -41,6 +42,8 @@ class LoadedThread:
     names: dict[str, str]
     bot_user_id: str
     left_out: LeftOut | None = None
+    # Fingerprints of the secrets redacted from the messages before they were kept (never the values).
+    secrets: frozenset[str] = frozenset()
 
     @property
     def human_count(self) -> int:
@@ -63,9 +66,11 @@ class LoadedThread:
         if questions_ts is None:
             return []
         cutoff = float(questions_ts)
-        # The thread is the truth: a recorded reply no longer in it was deleted (its event may be late).
+        # The thread is the truth: a recorded reply no longer in it was deleted (its event may be late);
+        # one newer than what was read (a copy that Slack's slow tier did not let us refresh) is kept.
         present = {str(m.get("ts", "")) for m in self.raw}
-        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff and r.ts in present}
+        newest = max((float(ts) for ts in present if ts), default=0.0)
+        by_ts = {r.ts: r for r in recorded if float(r.ts) > cutoff and (r.ts in present or float(r.ts) > newest)}
         bot_mention = f"<@{self.bot_user_id}>"
         for raw in self.raw:
             ts = str(raw.get("ts", ""))
@@ -77,6 +82,12 @@ class LoadedThread:
 
     def discussion(self, rt: Runtime, session: Session, sheet: AnswerSheet) -> Discussion:
         """The labelled, redacted, budgeted discussion for the model."""
+        discussion = self._discussion(rt, session, sheet)
+        # The messages were redacted as they were read (secrets never reach Redis): count those secrets too.
+        discussion.redacted_count += len(self.secrets)
+        return discussion
+
+    def _discussion(self, rt: Runtime, session: Session, sheet: AnswerSheet) -> Discussion:
         return _with_revision(
             session,
             build_discussion(
@@ -94,12 +105,13 @@ class LoadedThread:
         )
 
 
-def load_thread(rt: Runtime, session: Session) -> LoadedThread:
-    """Read every page of the session's thread and resolve the names in it (cached)."""
+def load_thread(rt: Runtime, session: Session, *, may_pause: bool = True) -> LoadedThread:
+    """The session's thread, every page (the pages read before are kept, redacted), with names resolved
+    (cached); raises ReadPaused when Slack wants the next page later, unless may_pause is False."""
     settings = rt.settings
     limit_messages, limit_chars = settings.techspec_thread_max_messages, settings.techspec_thread_max_chars
-    raw = rt.slack.read_thread(session.channel_id, session.thread_ts, max_messages=limit_messages)
-    raw, left_out = bound_thread(raw, limit_messages, limit_chars)
+    copy = read_paced(rt, session, limit_messages, may_pause=may_pause)
+    raw, left_out = bound_thread(copy.messages, limit_messages, limit_chars)
     identity = rt.slack.identity()
     # Authors are looked up (one users.info per new author); people only mentioned are named from the
     # cache or left as ids, so a message with thousands of mentions costs no Slack calls.
@@ -118,14 +130,20 @@ def load_thread(rt: Runtime, session: Session) -> LoadedThread:
         file_size_limit=limit,
         not_slack=not_slack,
     )
+    _credit_words_root(rt, session, raw, names, messages)
+    return LoadedThread(raw, messages, names, identity.user_id, left_out, frozenset(copy.secrets))
+
+
+def _credit_words_root(
+    rt: Runtime, session: Session, raw: list[dict[str, Any]], names: dict[str, str], messages: list[ThreadMessage]
+) -> None:
+    """`/techspec <words>` threads start with our post of the person's words: that is discussion, by the
+    person our post names (not by the bot, nor by whoever asks for a later version)."""
     if messages and messages[0].is_bot and messages[0].ts == session.thread_ts:
-        # `/techspec <words>` threads start with our post of the person's words: that is discussion,
-        # by the person our post names (not by the bot, nor by whoever asks for a later version).
         asker = re.search(r"<@([UW][A-Z0-9]+)>", str(raw[0].get("text", "")))
         user_id = asker.group(1) if asker else session.requested_by
         author = names.get(user_id) or clean_name(rt.users.names([user_id]).get(user_id) or user_id)
         messages[0] = messages[0].model_copy(update={"is_bot": False, "author": author, "user_id": user_id})
-    return LoadedThread(raw=raw, messages=messages, names=names, bot_user_id=identity.user_id, left_out=left_out)
 
 
 def _with_revision(session: Session, discussion: Discussion) -> Discussion:

@@ -59,7 +59,8 @@ def write_and_deliver(rt: Runtime, session: Session, discussion: Discussion | No
     if session.spec_markdown is None:
         composed = compose_spec(rt, session, discussion)
         now = rt.store.get(session.key) or session  # with any mention kept for the next version meanwhile
-        if composed.replies is not None and _changed(composed.replies, _replies_now(rt, now)[1], now):
+        # Checked against the copy as it stands when Slack's slow tier would make us wait for a page.
+        if composed.replies is not None and _changed(composed.replies, _replies_now(rt, now, False)[1], now):
             # An answer was edited or deleted while the model wrote: write once more from the replies as
             # they are now (once: a thread that keeps changing still gets its spec).
             log.info("answers changed while writing; writing again", extra={"session": session.key})
@@ -117,9 +118,9 @@ def _discussion(
     return thread.discussion(rt, session, sheet), sheet, replies if session.questions_ts else None
 
 
-def _replies_now(rt: Runtime, session: Session) -> tuple[LoadedThread, list[Reply]]:
+def _replies_now(rt: Runtime, session: Session, may_pause: bool = True) -> tuple[LoadedThread, list[Reply]]:
     """Read the thread again: the answers as the thread shows them now (deleted ones gone, edits applied)."""
-    thread = load_thread(rt, session)
+    thread = load_thread(rt, session, may_pause=may_pause)
     held = set(session.held_for_next)  # mentions while writing belong to the next version
     replies = [r for r in thread.replies_after(session.questions_ts, rt.store.replies(session.key)) if r.ts not in held]
     return thread, replies

@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.errors import SlackAccessError, ThreadUnavailableError
 from bot.slack.limits import fit_blocks, fit_text, fit_view
+from bot.slack.pages import ThreadPage, fetch_page, without_waits
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class SlackGateway:
         # For calls that create something (posting a message, sharing a file): retried on 429 only.
         self.creating_client = creating_client or client
         self._identity: BotIdentity | None = None
+        self._paging: tuple[WebClient, WebClient] | None = None  # (the client it copies, the copy)
 
     def identity(self) -> BotIdentity:
         """The bot's own ids and workspace URL (one auth.test per process)."""
@@ -134,6 +136,19 @@ class SlackGateway:
                 raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"]) from exc
             raise as_access_error(exc) from exc
         return messages
+
+    def read_page(
+        self, channel: str, ts: str, *, limit: int, cursor: str | None = None, oldest: str | None = None
+    ) -> ThreadPage:
+        """One page of the thread; a 429 raises SlackRateLimitedError at once (bot.slack.pages)."""
+        if self._paging is None or self._paging[0] is not self.client:
+            self._paging = (self.client, without_waits(self.client))
+        try:
+            return fetch_page(self._paging[1], channel, ts, limit=limit, cursor=cursor, oldest=oldest)
+        except SlackApiError as exc:
+            if slack_error_code(exc) in ("thread_not_found", "message_not_found"):
+                raise ThreadUnavailableError(user_message=ACCESS_FIXES["thread_not_found"]) from exc
+            raise as_access_error(exc) from exc
 
     def thread_root(self, channel: str, ts: str) -> str:
         """The ts of the root of the thread that contains message ts."""

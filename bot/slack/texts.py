@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.spec.answers import Replacement
@@ -68,6 +69,15 @@ def status_reading(message_count: int | None = None, phrases: UiPhrases | None =
         return ":eyes: On it: reading this thread…"
     reading = escape(phrases.reading) if phrases else "Reading this thread"
     return clip(f":eyes: {reading} ({message_count})…", TEXT_LIMIT)
+
+
+def status_reading_paced(total: int, read: int, seconds_left: float) -> str:
+    """Status line while a thread is read at Slack's slow tier for apps outside the Marketplace."""
+    minutes = math.ceil(seconds_left / 60)
+    left = f"about {minutes} minute{'s' if minutes != 1 else ''}" if seconds_left >= 60 else "less than a minute"
+    return (
+        f":hourglass_flowing_sand: Reading {total} messages: {left} at this app's Slack limit (read {read} of {total})…"
+    )
 
 
 def status_waiting(answered: int, total: int, phrases: UiPhrases | None = None, note: str = "") -> str:

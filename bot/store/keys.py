@@ -97,6 +97,12 @@ def history_key(session_key_: str) -> str:
     return _sibling(session_key_, "history")
 
 
+def thread_copy_key(session_key_: str) -> str:
+    """Key of the thread as read so far (redacted messages, where the read stands), kept between pages and
+    for the next version's read of only what is new; it lives as long as the session (the session TTL)."""
+    return _sibling(session_key_, "threadcopy")
+
+
 def lock_key(session_key_: str) -> str:
     """Key of the lease held by the one job working on a session."""
     return _sibling(session_key_, "lock")

@@ -31,6 +31,7 @@ from bot.store.keys import (
     lock_key,
     replies_key,
     session_key,
+    thread_copy_key,
     trigger_key,
 )
 from bot.store.limits import hold_or_free
@@ -155,7 +156,7 @@ class SessionStore:
 
     def delete(self, key: str) -> None:
         """Remove a session that never got going (its start could not be shown in Slack)."""
-        self.redis.delete(key, history_key(key), replies_key(key), attributions_key(key))
+        self.redis.delete(key, history_key(key), replies_key(key), attributions_key(key), thread_copy_key(key))
 
     def transition(
         self,

@@ -44,7 +44,8 @@ class ActivityMixin:
         return self.deliverer.deliver_event(json.dumps(body).encode(), body["event_id"])
 
     def _bot_sees(self, chan: Channel) -> bool:
-        return chan.is_member(self.ws.ident.bot_user_id)
+        # Slack delivers nothing to an app that is not installed in the workspace (never, or uninstalled).
+        return chan.is_member(self.ws.ident.bot_user_id) and self.ws.installation is not None
 
     def post_message(
         self,
@@ -61,12 +62,23 @@ class ActivityMixin:
         with self.ws.lock:
             snapshot = copy.deepcopy(msg)
         deliveries: list[Delivery] = []
-        if deliver and self._bot_sees(chan):
+        for seer in self._audiences(chan) if deliver else []:
             # Two separate envelopes with different event_ids, exactly like Slack's double delivery.
-            deliveries.append(self._send_event(payloads.message_event(chan, snapshot)))
-            if self._mentions_bot(text) and not chan.is_im:
-                deliveries.append(self._send_event(payloads.mention_event(chan, snapshot)))
+            deliveries.append(seer._send_event(payloads.message_event(chan, snapshot)))
+            if seer._mentions_bot(text) and not chan.is_im:
+                deliveries.append(seer._send_event(payloads.mention_event(chan, snapshot)))
         return Posted(snapshot["ts"], deliveries)
+
+    def _audiences(self, chan: Channel) -> list[ActivityMixin]:
+        # This workspace, then the others a shared channel belongs to: each install whose bot is in the
+        # channel gets the event once, seen from its own workspace (an org install only once).
+        seers: list[ActivityMixin] = [self]
+        seers += [self.workspace(team) for team in chan.teams if team != self.ws.ident.team_id]  # type: ignore[attr-defined]
+        chosen: dict[int, ActivityMixin] = {}
+        for seer in seers:
+            if seer._bot_sees(chan):
+                chosen.setdefault(id(seer.ws.installation), seer)
+        return list(chosen.values())
 
     def edit_message(self, channel: str, ts: str, new_text: str, deliver: bool = True) -> list[Delivery]:
         """Edit a stored message and deliver the hidden `message_changed` event."""
@@ -97,6 +109,7 @@ class ActivityMixin:
             "channel": chan.id if chan else None,
             "message_ts": message_ts,
             "trigger_id": trigger_id,
+            "team_id": self.ws.ident.team_id,
         }
         return trigger_id, self.ws.issue_response_url(origin)
 

@@ -118,8 +118,8 @@ def chat_post_ephemeral(emu: SlackEmulator, p: Params) -> dict[str, Any]:
 
 
 def permalink(emu: SlackEmulator, chan: Channel, ts: str) -> str:
-    """Slack's permalink format, with thread_ts/cid for replies."""
-    link = f"https://{emu.ws.ident.team_domain}.slack.com/archives/{chan.id}/p{ts.replace('.', '')}"
+    """Slack's permalink format (Grid: <domain>.enterprise.slack.com), with thread_ts/cid for replies."""
+    link = f"https://{emu.ws.ident.host}/archives/{chan.id}/p{ts.replace('.', '')}"
     root = chan.root_of(ts)
     if root and root != ts:
         link += f"?thread_ts={root}&cid={chan.id}"

@@ -47,7 +47,7 @@ def file_object(emu: SlackEmulator, rec: FileRecord, *, with_shares: bool = True
         "comments_count": 0,
         "url_private": f"{base}/files/{rec['id']}/{rec['filename']}",
         "url_private_download": f"{base}/files/{rec['id']}/download/{rec['filename']}",
-        "permalink": f"https://{emu.ws.ident.team_domain}.slack.com/files/{rec['user']}/{rec['id']}",
+        "permalink": f"https://{emu.ws.ident.host}/files/{rec['user']}/{rec['id']}",
     }
     if with_shares:
         obj.update(

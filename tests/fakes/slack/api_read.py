@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .models import ApiError, Params
 from .store import Channel
+from .tiers import admit_replies, replies_page_cap
 
 if TYPE_CHECKING:
     from .emulator import SlackEmulator
@@ -71,6 +72,16 @@ def channel_info(emu: SlackEmulator, chan: Channel) -> dict[str, Any]:
         "num_members": len(chan.members),
         "context_team_id": emu.ws.ident.team_id,
     }
+    if chan.teams:  # Slack Connect (another org) or shared inside one Grid org
+        info.update(
+            is_shared=True,
+            is_ext_shared=chan.ext_shared,
+            is_org_shared=not chan.ext_shared,
+            shared_team_ids=list(chan.teams),
+            conversation_host_id=chan.teams[0],
+        )
+    else:
+        info.update(is_shared=False, is_ext_shared=False, is_org_shared=False)
     if chan.is_im:
         info["user"] = next((m for m in chan.members if m != emu.ws.ident.bot_user_id), None)
     return info
@@ -101,11 +112,13 @@ def conversations_members(emu: SlackEmulator, p: Params) -> dict[str, Any]:
 
 def conversations_replies(emu: SlackEmulator, p: Params) -> dict[str, Any]:
     """conversations.replies: root first, then replies in ts order; O(log n + page) per call."""
+    admit_replies(emu, emu.ws.ident.team_id)  # Slack counts the call before it looks at the arguments
     chan = emu.ws.member_channel(p.text("channel"))
     root = chan.root_of(p.required("ts", error="thread_not_found"))
     if root is None or root not in chan.msgs:
         raise ApiError("thread_not_found")
-    limit = _limit(p, 1000, 1000)
+    # At the slow tier a larger `limit` is cut to 15, and a second call within the window gets a 429.
+    limit = _limit(p, 1000, replies_page_cap(emu, 1000))
     lo, hi = chan.thread_window(root, p.text("oldest"), p.text("latest"), p.flag("inclusive"))
     replies = chan.replies.get(root, [])
     cursor = p.text("cursor")

@@ -11,20 +11,28 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import payloads
+from .accounts import Installation
 from .activity import ActivityMixin
 from .delivery import Deliverer
 from .inspection import InspectionMixin
 from .models import Fault
 from .server import EmulatorHTTPServer
 from .store import Channel
+from .tenants import TenantsMixin
+from .tiers import ReplyPacer
 from .workspace import Identity, Workspace
 
 if TYPE_CHECKING:
+    from .handle import WorkspaceHandle
     from .socket_mode import SocketModeRelay
 
 
-class SlackEmulator(ActivityMixin, InspectionMixin):
-    """Slack for tests: Web API at `api_url`, signed deliveries to `events_url`, state inspection."""
+class SlackEmulator(TenantsMixin, ActivityMixin, InspectionMixin):
+    """Slack for tests: Web API at `api_url`, signed deliveries to `events_url`, state inspection.
+
+    One emulator is one Slack app seen by many workspaces: `emu.ws` is the default workspace (installed
+    with the fixed `bot_token`); `add_workspace`/`add_org` add more behind the same `api_url` (tenants.py).
+    """
 
     def __init__(
         self,
@@ -44,6 +52,7 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         team = team_name or team_domain.capitalize()
         ident = Identity(team_id, team_domain, team, bot_user_id, bot_id, bot_name, app_id, bot_token, signing_secret)
         self.ws = Workspace(ident)
+        self._init_tenancy()  # the default workspace, installed with the fixed bot token (tenants.py)
         self.events_url: str | None = None
         self.socket_mode: SocketModeRelay | None = None  # set by a Socket Mode test (socket_mode.py)
         self.deliver_bot_events = True
@@ -57,6 +66,11 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         # the bot still waits for chat.postMessage to return): for races between the bot and people.
         self.answer_latency: dict[str, float] = {}
         self.deliverer = Deliverer(self)
+        # conversations.replies at "normal" (Tier 3) or "limited" (a non-Marketplace app: 15 a page,
+        # one call a window per workspace, 429 + Retry-After past it); tiers.py.
+        self.replies_tier = "normal"
+        self.limited_window_seconds = 60.0
+        self.reply_pacer = ReplyPacer()
         self.server_errors: list[BaseException] = []  # exceptions raised by handlers (emulator bugs)
         self.background_errors: list[BaseException] = []  # exceptions from echo events, retries, shares
         self._server: EmulatorHTTPServer | None = None
@@ -68,7 +82,8 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         """Bind 127.0.0.1 on an ephemeral port and serve in a daemon thread."""
         if self._server is None:
             self._server = EmulatorHTTPServer(self)
-            self.ws.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+            for ws in self.tenancy.workspaces.values():
+                ws.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
             self._thread = threading.Thread(
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-emulator", daemon=True
             )
@@ -198,10 +213,13 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
         count: int = 1,
         http_status: int = 200,
         retry_after: int | None = None,
+        *,
+        team_id: str | None = None,
     ) -> None:
-        """Make the next `count` calls of `method` fail (429 + Retry-After, 5xx HTML, or 200 ok:false)."""
+        """Make the next `count` calls of `method` fail (429 + Retry-After, 5xx HTML, or 200 ok:false);
+        with team_id, only calls served by that workspace (after the token is checked)."""
         with self.ws.lock:
-            queue = self.ws.faults.setdefault(method, deque())
+            queue = self.ws.faults.setdefault(f"{method}@{team_id}" if team_id else method, deque())
             queue.extend(Fault(error, http_status, retry_after) for _ in range(count))
 
     def clear_faults(self) -> None:
@@ -214,9 +232,19 @@ class SlackEmulator(ActivityMixin, InspectionMixin):
 
     # -- background work ----------------------------------------------------------------------------
 
+    def served(
+        self, ws: Workspace, installation: Installation | None = None, token: str | None = None
+    ) -> WorkspaceHandle:
+        """This emulator acting in workspace `ws` (for one request: with the caller's install and token)."""
+        from .handle import WorkspaceHandle
+
+        return WorkspaceHandle(getattr(self, "root", self), ws, installation, token)
+
     def emit_bot_event(self, chan: Channel, event: dict[str, Any]) -> None:
         """Echo an event caused by the bot's own call back to it, asynchronously, as Slack does."""
         if not self.deliver_bot_events or not self.events_url or not chan.is_member(self.ws.ident.bot_user_id):
+            return
+        if self.ws.installation is None:
             return
         body = payloads.envelope(self.ws, event)
         raw = json.dumps(body).encode()

@@ -20,10 +20,14 @@ class InspectionMixin:
         """Every Web API call (plus "upload" and "response_url" pseudo-methods), oldest first."""
         return self.ws.requests
 
-    def calls(self, method: str) -> list[RecordedCall]:
-        """The recorded calls of one method."""
+    def calls(self, method: str, team_id: str | None = None, *, token: str | None = None) -> list[RecordedCall]:
+        """The recorded calls of one method, optionally only those served by one workspace or made with one token."""
         with self.ws.lock:
-            return [c for c in self.ws.requests if c.method == method]
+            return [
+                c
+                for c in self.ws.requests
+                if c.method == method and team_id in (None, c.team_id) and token in (None, c.token)
+            ]
 
     def reset_requests(self) -> None:
         """Forget recorded Web API calls."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import api_chat, api_files, api_items, api_read, api_views
+from . import api_chat, api_files, api_items, api_oauth, api_read, api_views
 from .models import Params
 
 if TYPE_CHECKING:
@@ -19,4 +19,6 @@ HANDLERS: dict[str, Handler] = {
     **api_files.HANDLERS,
     **api_items.HANDLERS,
     **api_views.HANDLERS,
+    # After api_read: auth.test answers per token (workspace or org-wide install).
+    **api_oauth.HANDLERS,
 }

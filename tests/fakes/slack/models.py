@@ -43,6 +43,8 @@ class RecordedCall:
     response: dict[str, Any]
     http_status: int
     token: str | None = None
+    team_id: str | None = None  # the workspace that served the call (None: no workspace, e.g. a bad token)
+    enterprise_id: str | None = None
 
 
 @dataclass

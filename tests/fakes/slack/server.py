@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs
 
 from .api_chat import apply_response
 from .api_files import receive_upload
+from .api_oauth import AUTHORIZE_PATH, authorize_page, oauth_v2_access
 from .methods import HANDLERS
 from .models import ApiError, Fault, Params, RecordedCall, parse_multipart
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from email.message import Message
 
     from .emulator import SlackEmulator
+    from .workspace import Workspace
 
 _HTML_500 = b"<html><head><title>500 Internal Server Error</title></head><body>Internal Server Error</body></html>"
 
@@ -76,35 +79,73 @@ def fault_reply(fault: Fault) -> Reply:
     return json_reply({"ok": False, "error": fault.error}, fault.http_status, headers)
 
 
+def error_reply(exc: ApiError) -> Reply:
+    """An ApiError as Slack answers it; one carrying `retry_after` (a rate limit) is a 429 + Retry-After."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        return json_reply(exc.as_response(), 429, {"Retry-After": str(retry_after)})
+    return json_reply(exc.as_response())
+
+
 def _record(
-    emu: SlackEmulator, method: str, params: dict[str, Any], response: dict[str, Any], status: int, token: str | None
+    emu: SlackEmulator,
+    method: str,
+    params: dict[str, Any],
+    response: dict[str, Any],
+    status: int,
+    token: str | None,
+    served: Workspace | None = None,
 ) -> None:
-    call = RecordedCall(method, params, time.time(), response, status, token)
+    team = served.ident.team_id if served else None
+    call = RecordedCall(
+        method, params, time.time(), response, status, token, team, served.ident.enterprise_id if served else None
+    )
     with emu.ws.lock:
         emu.ws.requests.append(call)
 
 
-def _run_api(emu: SlackEmulator, method: str, params: dict[str, Any], token: str | None) -> Reply:
+def _run_api(
+    emu: SlackEmulator, method: str, params: dict[str, Any], token: str | None, basic: tuple[str, str] | None
+) -> tuple[Reply, Workspace | None]:
     if method == "apps.connections.open" and emu.socket_mode is not None:
-        return json_reply(emu.socket_mode.open(token))  # an app-level token, not the bot's
+        return json_reply(emu.socket_mode.open(token)), None  # an app-level token, not the bot's
     handler = HANDLERS.get(method)
-    if handler is None:
-        return json_reply({"ok": False, "error": "unknown_method"}, 404)
+    if handler is None and method != "oauth.v2.access":
+        return json_reply({"ok": False, "error": "unknown_method"}, 404), None
     fault = emu.ws.take_fault(method)
     if fault is not None:
-        return fault_reply(fault)
-    if token is None:
-        return json_reply({"ok": False, "error": "not_authed"})
-    if token != emu.bot_token:
-        return json_reply({"ok": False, "error": "invalid_auth"})
+        return fault_reply(fault), None
+    served: Workspace | None = None
     with emu.ws.lock:
         try:
-            return json_reply(handler(emu, Params(params)))
+            if handler is None:  # oauth.v2.access authenticates the app (client id + secret), not a token
+                answer = oauth_v2_access(emu, Params(params), basic)
+                return json_reply(answer), emu.tenancy.workspaces.get(str((answer.get("team") or {}).get("id")))
+            inst = emu.tenancy.authenticate(token)
+            served = emu.tenancy.route(inst, method, params)
+            scoped = emu.ws.take_fault(f"{method}@{served.ident.team_id}") if served else None
+            if scoped is not None:  # a fault for one workspace only (fail_next(..., team_id=...))
+                return fault_reply(scoped), served
+            # An org-wide install added to no workspace yet still answers auth.test (for its org).
+            return json_reply(handler(emu.served(served or emu.ws, inst, token), Params(params))), served
         except ApiError as exc:
-            return json_reply(exc.as_response())
+            return error_reply(exc), served
         except Exception as exc:  # an emulator bug: answer like a Slack outage, keep it for the test
             emu.server_errors.append(exc)
-            return json_reply({"ok": False, "error": "internal_error", "emulator_exception": repr(exc)}, 500)
+            body = {"ok": False, "error": "internal_error", "emulator_exception": repr(exc)}
+            return json_reply(body, 500), served
+
+
+def basic_auth(headers: Message) -> tuple[str, str] | None:
+    """client_id and client_secret from `Authorization: Basic ...` (how slack_sdk sends them)."""
+    auth = headers.get("Authorization") or ""
+    if not auth.lower().startswith("basic "):
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
+    except ValueError:
+        return None
+    return client_id, secret
 
 
 def handle_api(emu: SlackEmulator, method: str, query: str, body: bytes, headers: Message) -> Reply:
@@ -113,18 +154,19 @@ def handle_api(emu: SlackEmulator, method: str, query: str, body: bytes, headers
     if delay > 0:
         time.sleep(delay)  # outside the lock, so slow methods don't serialise everything else
     token = bearer_token(headers)
+    served: Workspace | None = None
     try:
         params = parse_params(query, body, headers.get("Content-Type") or "")
     except ApiError as exc:
         reply, params = json_reply(exc.as_response()), {}
     else:
         token = token or (str(params.pop("token")) if params.get("token") else None)
-        reply = _run_api(emu, method, params, token)
+        reply, served = _run_api(emu, method, params, token, basic_auth(headers))
     try:
         response = json.loads(reply.body)
     except ValueError:
         response = {"ok": False, "error": "internal_error", "raw": reply.body.decode("utf-8", "replace")}
-    _record(emu, method, params, response, reply.status, token)
+    _record(emu, method, params, response, reply.status, token, served)
     slow_answer = emu.answer_latency.get(method, 0.0)
     if slow_answer > 0:
         time.sleep(slow_answer)  # the effect is visible to everyone; only the caller's answer is late
@@ -134,10 +176,11 @@ def handle_api(emu: SlackEmulator, method: str, query: str, body: bytes, headers
 def handle_upload(emu: SlackEmulator, file_id: str, body: bytes, content_type: str) -> Reply:
     """The upload_url POST (recorded as method "upload"; faults can target "upload" too)."""
     fault = emu.ws.take_fault("upload")
+    owner = next((ws for ws in emu.tenancy.workspaces.values() if file_id in ws.files), emu.ws)
     if fault is not None:
         reply = fault_reply(fault)
     else:
-        status, text = receive_upload(emu, file_id, body, content_type)
+        status, text = receive_upload(emu.served(owner), file_id, body, content_type)
         reply = Reply(status, text.encode(), "text/plain; charset=utf-8")
     params = {"file_id": file_id, "length": len(body)}
     _record(emu, "upload", params, {"ok": reply.status == 200, "body": reply.body.decode()}, reply.status, None)
@@ -158,18 +201,22 @@ def handle_response_url(emu: SlackEmulator, rid: str, body: bytes) -> Reply:
         if origin["uses"] > 5:  # Slack allows five uses per response_url
             return Reply(404, b"used_url", "text/plain")
         emu.ws.responses.append((rid, payload))
-        apply_response(emu, origin, payload)
+        owner = emu.tenancy.workspaces.get(origin.get("team_id") or "", emu.ws)
+        apply_response(emu.served(owner), origin, payload)
     _record(emu, "response_url", {"id": rid, **payload}, {"ok": True}, 200, None)
     return json_reply({"ok": True})
 
 
 def handle_file_download(emu: SlackEmulator, path: str, headers: Message) -> Reply:
-    """GET of a url_private: needs the bot token, like Slack's file servers."""
-    if bearer_token(headers) != emu.bot_token:
-        return Reply(403, b"forbidden", "text/plain")
+    """GET of a url_private: needs a bot token of an install that reaches the file's workspace."""
     file_id = path.split("/")[2] if path.count("/") >= 2 else ""
     with emu.ws.lock:
-        rec = emu.ws.files.get(file_id)
+        try:
+            inst = emu.tenancy.authenticate(bearer_token(headers))
+        except ApiError:
+            return Reply(403, b"forbidden", "text/plain")
+        reachable = [emu.tenancy.workspaces[t] for t in inst.teams if t in emu.tenancy.workspaces]
+        rec = next((ws.files[file_id] for ws in reachable if file_id in ws.files), None)
         content = rec["content"] if rec is not None else None
     if content is None:
         return Reply(404, b"file not found", "text/plain")
@@ -202,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = handle_response_url(emu, path[len("/response_url/") :], body)
         elif path.startswith("/files/"):
             reply = handle_file_download(emu, path, self.headers)
+        elif path == AUTHORIZE_PATH:
+            reply = authorize_page(emu, query)
         else:
             reply = Reply(404, b"not found", "text/plain")
         self._send(reply)

@@ -25,6 +25,9 @@ class Channel:
     # Thread root ts -> sorted reply ts. Sorted lists keep pagination a bisect + slice.
     replies: dict[str, list[str]] = field(default_factory=dict)
     pins: list[str] = field(default_factory=list)
+    # Slack Connect / org-shared: every team that has this conversation, the host first (empty: only one).
+    teams: list[str] = field(default_factory=list)
+    ext_shared: bool = False  # shared with another organisation
 
     @property
     def channel_type(self) -> str:

@@ -6,9 +6,11 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .accounts import Installation
 from .models import TS_RE, ApiError, Delivery, Fault, FileRecord, IdGen, RecordedCall, TsClock
 from .store import Channel
 
@@ -26,18 +28,29 @@ class Identity:
     app_id: str
     bot_token: str
     signing_secret: str
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+
+    @property
+    def host(self) -> str:
+        """The workspace's web host: Grid workspaces live under enterprise.slack.com."""
+        return f"{self.team_domain}.enterprise.slack.com" if self.enterprise_id else f"{self.team_domain}.slack.com"
 
 
 class Workspace:
     """Mutable workspace state. Every access from request threads and tests goes through `lock`."""
 
-    def __init__(self, ident: Identity) -> None:
+    def __init__(self, ident: Identity, shared: Workspace | None = None) -> None:
         self.ident = ident
-        # Re-entrant so helpers that take the lock can call each other.
-        self.lock = threading.RLock()
-        self.clock = TsClock()
-        self.ids = IdGen()
-        self.base_url = ""  # "http://127.0.0.1:<port>", set when the server starts
+        # Re-entrant so helpers that take the lock can call each other. Workspaces of one emulator share
+        # the lock, clock, ids and records (`shared`): a Slack Connect channel is one object in two of them.
+        self.lock = shared.lock if shared else threading.RLock()
+        self.clock = shared.clock if shared else TsClock()
+        self.ids = shared.ids if shared else IdGen()
+        self.installation: Installation | None = None  # the install that reaches this workspace, if any
+        # Looks up users of other workspaces this one can see (its Grid org, Slack Connect partners).
+        self.directory: Callable[[str], dict[str, Any] | None] = lambda _user: None
+        self.base_url = shared.base_url if shared else ""  # "http://127.0.0.1:<port>", set when the server starts
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.files: dict[str, FileRecord] = {}
@@ -48,10 +61,12 @@ class Workspace:
         self.response_urls: dict[str, dict[str, Any]] = {}
         self.triggers: dict[str, dict[str, Any]] = {}
         self.trigger_ttl = 3.0
-        self.violations: list[str] = []
-        self.requests: list[RecordedCall] = []
-        self.deliveries: list[Delivery] = []
-        self.faults: dict[str, deque[Fault]] = {}
+        self.violations: list[str] = shared.violations if shared else []
+        self.requests: list[RecordedCall] = shared.requests if shared else []
+        self.deliveries: list[Delivery] = shared.deliveries if shared else []
+        self.faults: dict[str, deque[Fault]] = shared.faults if shared else {}
+        if shared:  # response_url ids are unique emulator-wide; each origin names its workspace
+            self.responses, self.response_urls = shared.responses, shared.response_urls
         self.add_user(ident.bot_user_id, ident.bot_name, real_name=ident.bot_name, is_bot=True)
 
     # -- users and channels -------------------------------------------------------------------------
@@ -86,13 +101,26 @@ class Workspace:
                 "team": self.ident.team_id,
             },
         }
+        if self.ident.enterprise_id:  # Grid users are org users, seen from every workspace of the org
+            user["enterprise_user"] = self._enterprise_user(user_id, is_admin or is_owner, is_owner)
         with self.lock:
             self.users[user_id] = user
         return user
 
+    def _enterprise_user(self, user_id: str, is_admin: bool, is_owner: bool) -> dict[str, Any]:
+        ident = self.ident
+        return {
+            "id": user_id,
+            "enterprise_id": ident.enterprise_id,
+            "enterprise_name": ident.enterprise_name,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "teams": [ident.team_id],
+        }
+
     def user(self, user_id: str | None) -> dict[str, Any]:
-        """The stored user or `user_not_found`."""
-        user = self.users.get(user_id or "")
+        """The stored user (or one this workspace can see elsewhere) or `user_not_found`."""
+        user = self.users.get(user_id or "") or self.directory(user_id or "")
         if user is None:
             raise ApiError("user_not_found")
         return user
@@ -168,9 +196,11 @@ class Workspace:
             chan = self.channel(channel)
             if thread_ts and chan.root_of(thread_ts) is None:
                 raise ValueError(f"no message {thread_ts} in {channel} to reply to")
-            extra: dict[str, Any] = {"subtype": subtype, "bot_id": bot_id}
-            if bot_id is None:
-                extra["client_msg_id"] = str(uuid.uuid4())
+            author = self.users.get(user) or self.directory(user) or {}
+            team = author.get("team_id") or self.ident.team_id
+            extra: dict[str, Any] = {"subtype": subtype, "bot_id": bot_id, "team": team}
+            if bot_id is None:  # people's messages name the author's own team (Slack Connect: the other org)
+                extra.update(client_msg_id=str(uuid.uuid4()), user_team=team, source_team=team)
             elif bot_id == self.ident.bot_id:
                 extra["app_id"] = self.ident.app_id
             if files:
