@@ -9,7 +9,9 @@ from bot.config import Settings, WorkspaceSettings
 from bot.flow.admission import channel_refusal
 from bot.flow.jobs import JOBS
 from bot.flow.spend import budget_of
-from bot.flow.write import spec_documents
+from bot.flow.write import render_document, spec_documents
+from bot.spec.samples import sample_spec
+from bot.spec.sandbox import check_template, sample_context
 from bot.store.crypto import SecretBox, new_key
 from bot.store.workspace_settings import WorkspaceSettingsStore, seal_key
 from bot.wiring import build_runtime
@@ -60,3 +62,17 @@ def test_an_endpoint_that_now_resolves_privately_gets_nothing(redis_conn: redis.
     # Saved when it was public (or written around the form): checked again when a client is made for it.
     WorkspaceSettingsStore(redis_conn).put("T3", WorkspaceSettings(openai_base_url="https://169.254.169.254/v1"))
     assert base.for_tenant("T3").model.endpoint == REFUSED_ENDPOINT
+
+
+def test_a_template_failing_on_a_real_spec_gives_way_to_the_default(redis_conn: redis.Redis) -> None:
+    settings = Settings(slack_bot_token=SecretStr("xoxb-1-2"), openai_api_key=SecretStr("sk-operator"))  # type: ignore[call-arg]
+    base = build_runtime(settings, redis_conn, JOBS)
+    source = "{% if spec.title == 'Boom' %}{{ nope }}{% endif %}# {{ spec.title }} by the team template\n"
+    check_template(source.encode(), 64_000)  # the sample spec never takes the failing branch
+    WorkspaceSettingsStore(redis_conn).put("T4", WorkspaceSettings(spec_template=source))
+    team = base.for_tenant("T4")
+    fine = sample_spec()
+    assert "by the team template" in render_document(team, fine, sample_context(), spec_documents(team))
+    boom = fine.model_copy(update={"title": "Boom"})
+    text = render_document(team, boom, sample_context(), spec_documents(team))
+    assert "by the team template" not in text and "Boom" in text
