@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
 import redis
+from pydantic import ValidationError
 
 from bot.config.workspaces import WorkspaceSettings
 from bot.store.crypto import SecretBox
 from bot.store.keys import workspace_settings_key
+
+log = logging.getLogger(__name__)
 
 
 class WorkspaceSettingsStore:
@@ -20,7 +24,15 @@ class WorkspaceSettingsStore:
     def get(self, scope: str) -> WorkspaceSettings | None:
         """The workspace's settings, or None when its admins never saved any."""
         raw = cast(bytes | None, self.redis.get(workspace_settings_key(scope)))
-        return None if raw is None else WorkspaceSettings.model_validate_json(raw)
+        if raw is None:
+            return None
+        try:
+            return WorkspaceSettings.model_validate_json(raw)
+        except ValidationError:
+            # Written by a release that shaped it differently: the workspace runs on the defaults (rather than
+            # failing every request) until an admin saves its settings again.
+            log.error("workspace settings unreadable: defaults used until an admin saves them", extra={"team": scope})
+            return None
 
     def put(self, scope: str, settings: WorkspaceSettings) -> None:
         """Save the workspace's settings (the key in it is already sealed)."""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.store.crypto import new_key
+from bot.store.keys import workspace_settings_key
 from tests.e2e.conftest import Stack, running_stack
 from tests.e2e.helpers import CLEAR, design_thread, session_of, wait_for_pinned_spec
 from tests.fakes.model import ModelEmulator
@@ -82,7 +83,7 @@ def values(model: str, endpoint: str, key: str, files: list[dict[str, Any]], **e
 
 
 def stored(stack: Stack) -> bytes:
-    return stack.redis.get("techspec:wsettings:T0001") or b""
+    return stack.redis.get(workspace_settings_key("T0001")) or b""
 
 
 def test_admin_sets_model_endpoint_key_and_template(stack: Stack, own_model: ModelEmulator) -> None:

@@ -8,6 +8,7 @@ from pydantic import SecretStr
 from bot.config import Settings, WorkspaceSettings
 from bot.store.crypto import SecretBox, new_key
 from bot.store.forget import Forgetter, Scope
+from bot.store.keys import workspace_settings_key
 from bot.store.workspace_settings import WorkspaceSettingsStore, open_key, seal_key
 
 KEY = "sk-workspace-secret-0123456789"
@@ -67,3 +68,8 @@ def test_forgetting_a_workspace_deletes_its_settings_only(redis_conn: redis.Redi
     assert store.get("T1") is None and store.get("E1.T3") is None
     assert store.get("T2") is not None
     assert store.delete("T2") and not store.delete("T2")
+
+
+def test_an_unreadable_record_means_the_defaults(redis_conn: redis.Redis) -> None:
+    redis_conn.set(workspace_settings_key("T9"), b'{"channel_mode": "sometimes"}')
+    assert WorkspaceSettingsStore(redis_conn).get("T9") is None
