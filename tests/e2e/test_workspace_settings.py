@@ -79,6 +79,8 @@ def values(model: str, endpoint: str, key: str, files: list[dict[str, Any]], **e
     out["channels"] = {
         "channels": {"type": "multi_conversations_select", "selected_conversations": extra.get("channels", [])}
     }
+    for name, value in extra.get("numbers", {}).items():
+        out.update(text(name, value))
     return out
 
 
@@ -153,6 +155,24 @@ def test_a_deny_listed_channel_is_refused_privately(stack: Stack, own_model: Mod
     )
     assert refusal["user"] == "UBOB" and "Workspace settings" in refusal["text"]
     assert session_of(stack, closed, root) is None
+
+
+def test_the_workspace_budget_applies(stack: Stack, own_model: ModelEmulator) -> None:
+    # The first test's session was counted against this workspace; a budget below it refuses the next one.
+    assert stack.redis.keys("techspec:usage:T0001:*")
+    view = open_modal(stack, ADMIN)
+    chosen = values("team-model", own_model.base_url, "", [], numbers={"budget_usd": "0.000001"})
+    assert not (stack.slack.send_view_submission(ADMIN, view, chosen).json() or {}).get("response_action")
+    wait_until(lambda: json.loads(stored(stack))["monthly_budget_usd"] == 0.000001, 10, message="budget saved")
+    channel = stack.new_channel()
+    root = design_thread(stack, channel)
+    stack.slack.post_message(channel, "UANA", "<@UBOT> spec please", thread_ts=root)
+    refusal = wait_until(
+        lambda: next((e for e in stack.slack.ephemerals if e.get("channel") == channel), None),
+        15,
+        message=f"a budget refusal\n{stack.logs()}",
+    )
+    assert "budget" in refusal["text"] and session_of(stack, channel, root) is None
 
 
 def test_uninstall_deletes_the_settings(stack: Stack) -> None:
