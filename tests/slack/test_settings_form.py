@@ -8,7 +8,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings, WorkspaceSettings
-from bot.flow.settings_checks import Invalid, checked_channels, checked_key, checked_limits, checked_model
+from bot.flow.settings_checks import (
+    Invalid,
+    checked_channels,
+    checked_key,
+    checked_limits,
+    checked_model,
+    checked_template,
+)
 from bot.flow.workspace_admin import changed_fields
 from bot.slack.settings_view import SettingsForm, SettingsInput, read_settings, settings_modal
 from bot.store.crypto import SecretBox, new_key
@@ -72,3 +79,12 @@ def test_the_change_log_names_the_key_without_its_value() -> None:
     before = WorkspaceSettings(api_key_sealed="a")
     after = WorkspaceSettings(api_key_sealed="b", openai_model="m2", updated_by="U1")
     assert changed_fields(before, after) == ["api_key", "openai_model"]
+
+
+def test_the_template_is_kept_reset_or_replaced() -> None:
+    current = WorkspaceSettings(spec_template="# {{ spec.title }}\n", template_name="team.j2")
+    # No upload: nothing is downloaded, so no runtime is needed.
+    assert checked_template(None, SettingsInput(), current) == (current.spec_template, "team.j2")  # type: ignore[arg-type]
+    assert checked_template(None, SettingsInput(resets={"template"}), current) == (None, None)  # type: ignore[arg-type]
+    with pytest.raises(Invalid, match=".j2"):
+        checked_template(None, SettingsInput(files=[{"name": "evil.exe"}]), current)  # type: ignore[arg-type]
