@@ -43,9 +43,13 @@ LAYERS: dict[str, Layer] = {
     ),
     "bot.llm.*": Layer(("bot.llm.*", "bot.errors", "bot.obs.*"), ("openai",)),
     "bot.llm.client": Layer(("bot.llm.*", "bot.errors", "bot.obs.*")),
-    "bot.store.*": Layer(("bot.store.*", "bot.spec.*", "bot.errors"), ("slack_sdk", "slack_bolt", "openai")),
+    "bot.store.*": Layer(
+        ("bot.store.*", "bot.spec.*", "bot.config.*", "bot.errors"), ("slack_sdk", "slack_bolt", "openai")
+    ),
     # slack_sdk's InstallationStore/OAuthStateStore interfaces and models (slack_sdk.oauth); it makes no calls.
-    "bot.store.installations": Layer(("bot.store.*", "bot.spec.*", "bot.errors"), ("slack_bolt", "openai")),
+    "bot.store.installations": Layer(
+        ("bot.store.*", "bot.spec.*", "bot.config.*", "bot.errors"), ("slack_bolt", "openai")
+    ),
     "bot.slack.*": Layer(
         ("bot.slack.*", "bot.spec.*", "bot.errors", "bot.obs.*"), ("redis", "rq", "openai", "slack_bolt")
     ),
@@ -59,7 +63,9 @@ LAYERS: dict[str, Layer] = {
         + ("bot.wiring", "bot.config", "bot.errors"),
         ("openai", "rq"),
     ),
-    "bot.wiring.*": Layer(("bot.wiring.*", "bot.config.*", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.errors")),
+    "bot.wiring.*": Layer(
+        ("bot.wiring.*", "bot.config.*", "bot.store.*", "bot.slack.*", "bot.llm.*", "bot.spec.*", "bot.errors")
+    ),
     "bot.config.*": Layer(("bot.config.*",)),
     "bot.errors": Layer(()),
     "bot.logs": Layer(("bot.spec.redaction", "bot.obs.*")),

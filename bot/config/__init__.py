@@ -5,5 +5,15 @@
 
 from bot.config.checks import ConfigError
 from bot.config.settings import DEFAULT_PROMPTS_DIR, REPO_ROOT, Mode, Settings, load_settings
+from bot.config.workspaces import ChannelMode, WorkspaceSettings
 
-__all__ = ["DEFAULT_PROMPTS_DIR", "REPO_ROOT", "ConfigError", "Mode", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_PROMPTS_DIR",
+    "REPO_ROOT",
+    "ChannelMode",
+    "ConfigError",
+    "Mode",
+    "Settings",
+    "WorkspaceSettings",
+    "load_settings",
+]

@@ -24,6 +24,9 @@ NOTICE_SECONDS = 60
 
 def admit_start(rt: Runtime, trigger: Trigger) -> bool:
     """True when trigger may start a new session; otherwise the person has been told why and when."""
+    closed = channel_refusal(rt, trigger.channel_id)
+    if closed is not None:
+        return _refuse(rt, trigger, "channel", closed)
     depth = rt.queue.depth()
     if depth >= rt.settings.techspec_max_queue_depth:
         return _refuse(rt, trigger, "queue", refusals.queue_full(depth))
@@ -53,8 +56,19 @@ def admit_command(rt: Runtime, team_id: str, user_id: str) -> str | None:
 
 def preview_refusal(rt: Runtime, team_id: str, channel_id: str, user_id: str) -> str | None:
     """What a limit would say to a new thread's start, before its root message is posted (nothing taken)."""
+    closed = channel_refusal(rt, channel_id)
+    if closed is not None:
+        return closed
     refusal = rt.admission.would_refuse(team_id, channel_id, user_id, time.time())
     return None if refusal is None else limit_text(refusal)
+
+
+def channel_refusal(rt: Runtime, channel_id: str) -> str | None:
+    """Why the bot may not work in this channel (the workspace's admins closed it), or None when it may."""
+    workspace = rt.workspace
+    if workspace is None or workspace.allows_channel(channel_id):
+        return None
+    return refusals.channel_closed(workspace.channel_mode == "allow", workspace.updated_by)
 
 
 def limit_text(refusal: Refusal) -> str:

@@ -17,10 +17,10 @@ from bot.flow.admission import admit_command, preview_refusal
 from bot.flow.intake import handle_trigger
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
-from bot.slack.gateway import as_access_error
+from bot.slack.failures import as_access_error
 from bot.spec.permalinks import MessageLink, is_same_host, looks_like_link, parse_permalink
 from bot.spec.redaction import redact_text
-from bot.store.keys import parse_tenant_scope
+from bot.spec.tenancy import parse_tenant_scope
 from bot.store.queue import JobKind, job_id, tenant_of
 from bot.wiring import Runtime
 
@@ -58,6 +58,7 @@ def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
 def refusal(rt: Runtime, body: dict[str, Any]) -> str | None:
     """Why this command cannot start anything now (a full queue, a spent budget), said at once; else None."""
     try:
+        rt = rt.for_tenant(str(body.get("team_id")))
         return admit_command(rt, str(body.get("team_id")), str(body.get("user_id")))
     except redis.RedisError:
         return None  # queueing will fail too, and the guard says so in plain words
@@ -65,6 +66,7 @@ def refusal(rt: Runtime, body: dict[str, Any]) -> str | None:
 
 def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:
     """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
+    rt = rt.for_tenant(str(payload.get("team_id")))
     try:
         handle_trigger(rt, resolve_command(rt, payload))
     except TechspecError as exc:

@@ -10,7 +10,7 @@ from bot.flow.results import announce_result
 from bot.flow.status import set_status
 from bot.obs import metrics
 from bot.slack import texts
-from bot.slack.gateway import as_access_error, slack_error_code
+from bot.slack.failures import as_access_error, slack_error_code
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 

@@ -13,11 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import TechspecError, ThreadUnavailableError
 from bot.flow.trigger import Outcome
-from bot.slack.gateway import as_access_error
+from bot.slack.failures import as_access_error
 from bot.spec.permalinks import parse_permalink
+from bot.spec.tenancy import TenantRef
 from bot.store.forget import Forgetter, Scope
 from bot.store.installations import RedisInstallationStore
-from bot.store.keys import TenantRef
+from bot.store.workspace_settings import WorkspaceSettingsStore
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ def uninstall(rt: Runtime, tenant: TenantRef) -> Outcome:
     scopes = forgetter.org_scopes(tenant.enterprise_id) if org and tenant.enterprise_id else [tenant.scope]
     for scope in scopes:
         result = forgetter.forget_settled(Scope(scope), SETTLE_SECONDS)
+        # Its settings hold its model key: deleted by name too, whatever the scan matched.
+        WorkspaceSettingsStore(rt.redis).delete(scope)
         log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
     return "started"
 
@@ -107,6 +110,7 @@ def forget_workspace_data(rt: Runtime, scope: str) -> Outcome:
     if not scope:
         return "ignored"
     result = Forgetter(rt.redis).forget_settled(Scope(scope), SETTLE_SECONDS)
+    WorkspaceSettingsStore(rt.redis).delete(scope)
     log.info("workspace forgotten", extra={"keys": result.keys, "jobs": result.jobs})
     return "started"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flow import workspace_admin
 from bot.flow.spend import usage_section
 from bot.flow.trigger import Outcome
 from bot.slack import blocks
@@ -24,10 +25,12 @@ def remember_spec(rt: Runtime, session: Session, link: str | None) -> None:
 
 
 def publish_home(rt: Runtime, team_id: str, user_id: str) -> Outcome:
-    """Publish the Home tab for one person (on app_home_opened); admins also see the month's model usage."""
+    """Publish the Home tab for one person (on app_home_opened); admins also see the month's model usage
+    and the workspace's settings."""
+    rt = rt.for_tenant(team_id)
     view = blocks.home_view(rt.recent.newest(team_id, user_id))
     if rt.users.is_admin(team_id, user_id, rt.admins):
-        extra = [block.to_dict() for block in usage_section(rt, team_id)]
+        extra = [block.to_dict() for block in [*usage_section(rt, team_id), *workspace_admin.home_blocks(rt)]]
         view["blocks"] = view["blocks"][: 100 - len(extra)] + extra  # a Home view holds at most 100 blocks
     rt.slack.publish_home(user_id, view)
     return "started"

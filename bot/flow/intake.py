@@ -35,6 +35,7 @@ STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the o
 
 def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     """Start, continue or resume the thread's session; exactly once per triggering message."""
+    rt = rt.for_tenant(trigger.team_id)
     if trigger.source != "button" and not rt.store.claim_trigger(trigger.channel_id, trigger.claim_id, trigger.key):
         return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
     session, last_phase = rt.store.lookup(trigger.key)

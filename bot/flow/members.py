@@ -28,7 +28,7 @@ class Asker:
     user_id: str
     person: Affiliation  # what the payload's fields say about the person's organisation
     home: Home  # the installation's workspace / org
-    scope: str  # the tenant's scope (bot.store.keys.TenantRef.scope): whose cache remembers the answer
+    scope: str  # the tenant's scope (bot.spec.tenancy.TenantRef.scope): whose cache remembers the answer
     home_name: str = ""
 
 

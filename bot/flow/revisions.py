@@ -59,6 +59,7 @@ def revision_base(previous: Session) -> str | None:
 
 def start_revision(rt: Runtime, trigger: Trigger, mode: Mode) -> Outcome:
     """Start version n+1 of the thread's done spec; 'busy' if the session is not done (a double click)."""
+    rt = rt.for_tenant(trigger.team_id)
     previous = rt.store.get(trigger.key)
     if previous is None or previous.phase != Phase.DONE:
         return "busy"  # a double click, or a mention while the next version is under way

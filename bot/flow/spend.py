@@ -40,11 +40,8 @@ def metered(rt: Runtime, team_id: str) -> Iterator[None]:
             # The call is made and paid for; losing its count beats failing a spec that is nearly done.
             log.warning("model usage not counted: storage unavailable", extra={"team": team_id, **usage.model_dump()})
 
-    previous, rt.meter = rt.meter, count
-    try:
+    with rt.metering(count):
         yield
-    finally:
-        rt.meter = previous
 
 
 @dataclass(frozen=True)

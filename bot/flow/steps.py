@@ -22,7 +22,7 @@ from bot.flow.status import set_status
 from bot.logs import timed_step
 from bot.obs import metrics
 from bot.slack import texts
-from bot.slack.gateway import as_access_error
+from bot.slack.failures import as_access_error
 from bot.store.lease import LEASE_SECONDS, seconds_until_free, session_lease
 from bot.store.queue import JobKind, job_id, tenant_of
 from bot.store.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateError
 
 from bot.flow.attribute import answer_sheet
 from bot.flow.deliver import deliver_spec, finish
@@ -22,10 +22,12 @@ from bot.slack import texts
 from bot.spec.answers import AnswerSheet, match_answers
 from bot.spec.checklist import template_sections
 from bot.spec.discussion import AnswerQuote, Discussion
+from bot.spec.document import TechnicalSpecDraft
 from bot.spec.permalinks import build_permalink
 from bot.spec.records import Reply, SpecSummary
 from bot.spec.redaction import redact_text
 from bot.spec.render import Clarification, Quote, RenderContext, make_document_environment, render_spec
+from bot.spec.sandbox import TemplateProblem, workspace_environment
 from bot.spec.writer import WrittenSpec, write_checked_spec
 from bot.store.queue import JobKind
 from bot.store.sessions import Phase, Session
@@ -75,7 +77,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     passes it in, so a long thread is not read, redacted and condensed a second time.
     """
     discussion, sheet, replies = _discussion(rt, session, discussion)
-    documents = document_environment(rt.settings.techspec_templates_dir)
+    documents = spec_documents(rt)
     written = write_checked_spec(
         discussion,
         session.language,
@@ -85,7 +87,7 @@ def compose_spec(rt: Runtime, session: Session, discussion: Discussion | None = 
     )
     # The model saw only redacted text; redacting what it wrote too means nothing it made up or was
     # tricked into is posted as a credential.
-    markdown = redact_text(render_spec(written.spec, _render_context(rt, session, discussion), documents))
+    markdown = redact_text(render_document(rt, written.spec, _render_context(rt, session, discussion), documents))
     summary = _summary(written, sheet)
     comment = redact_text(
         texts.spec_comment(
@@ -176,6 +178,25 @@ def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
         answered_by=list(dict.fromkeys(p.user_id for a in sheet.answers.values() for p in a.parts())),
         needs_human=[r.title for r in written.needs_human],
     )
+
+
+def render_document(rt: Runtime, spec: TechnicalSpecDraft, context: RenderContext, documents: Environment) -> str:
+    """The document; an admin's template that fails on this spec (checked only against a sample) gives way
+    to the operator's, so the spec is still delivered, and the log says why."""
+    try:
+        return render_spec(spec, context, documents)
+    except (TemplateProblem, TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError):
+        if rt.workspace is None or rt.workspace.spec_template is None:
+            raise
+        log.warning("workspace template failed on this spec: the default template was used", exc_info=True)
+        return render_spec(spec, context, document_environment(rt.settings.techspec_templates_dir))
+
+
+def spec_documents(rt: Runtime) -> Environment:
+    """The spec template's environment: the workspace admin's template (sandboxed), else the operator's."""
+    if rt.workspace is not None and rt.workspace.spec_template is not None:
+        return workspace_environment(rt.workspace.spec_template)
+    return document_environment(rt.settings.techspec_templates_dir)
 
 
 @lru_cache(maxsize=4)

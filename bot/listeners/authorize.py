@@ -9,8 +9,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.gateway import slack_error_code
-from bot.store.keys import TenantRef
+from bot.slack.failures import slack_error_code
+from bot.spec.tenancy import TenantRef
 from bot.wiring import RefreshingInstallationStore
 
 

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.flow.status import tell
 from bot.flow.trigger import Outcome, Trigger
-from bot.slack.gateway import as_access_error
+from bot.slack.failures import as_access_error
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)

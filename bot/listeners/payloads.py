@@ -13,7 +13,7 @@ from bot.flow.trigger import DeletedReply, ThreadReply, Trigger
 from bot.spec.answers import strip_bot_mention
 from bot.spec.orgs import Affiliation, Home
 from bot.spec.records import Reply
-from bot.store.keys import TenantRef
+from bot.spec.tenancy import TenantRef
 
 # Message subtypes that are people talking in the thread; everything else (joins, bot posts,
 # channel changes) is ignored. message_changed/message_deleted are edits and deletions of replies.

@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.flow import intake, revisions
 from bot.listeners import handlers as on
 from bot.listeners.tenants import remember_tenant
-from bot.slack import blocks, texts
+from bot.slack import blocks, settings_view, texts
 from bot.wiring import Runtime
 
 
@@ -34,5 +34,7 @@ def register(app: App, rt: Runtime) -> None:
     app.action(texts.REGENERATE_ACTION)(on.on_button(rt, revisions.start_revision, "regenerate"))
     app.action(texts.FORM_ACTION)(on.on_form_button(rt))
     app.view(blocks.FORM_CALLBACK)(on.on_form_submit(rt))
+    app.action(settings_view.OPEN_SETTINGS_ACTION)(on.on_settings_button(rt))
+    app.view(settings_view.SETTINGS_CALLBACK)(on.on_settings_submit(rt))
     app.event(re.compile(".*"))(on.just_ack)
     app.action(re.compile(".*"))(on.just_ack)

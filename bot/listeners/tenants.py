@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.listeners.payloads import tenant_ref
-from bot.store.keys import TenantRef
+from bot.spec.tenancy import TenantRef
 from bot.wiring import Runtime, WorkspaceNotInstalled
 
 log = logging.getLogger(__name__)

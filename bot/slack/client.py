@@ -15,7 +15,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.slack_response import SlackResponse
 
 from bot.obs import metrics
-from bot.slack.gateway import slack_error_code
+from bot.slack.failures import slack_error_code
 
 
 def build_web_client(

@@ -64,8 +64,8 @@ class FileFetcher:
         """True when url is on one of Slack's file hosts (the allow-list)."""
         return origin_of(url) in self.origins
 
-    def text(self, url: str, size_limit: int) -> str | None:
-        """The file's text, or None if it is not on an allowed host, too big, binary or unreadable."""
+    def data(self, url: str, size_limit: int, timeout: float | None = None) -> bytes | None:
+        """The file's bytes, or None if it is not on an allowed host, bigger than size_limit or unreadable."""
         if not self.allowed(url):
             log.warning("file not on an allowed Slack file host: not downloaded")
             return None
@@ -73,13 +73,19 @@ class FileFetcher:
         # Unredirected: urllib copies ordinary headers onto a redirect's request, this one it never does.
         request.add_unredirected_header("Authorization", self.authorization)
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=timeout or self.timeout) as response:
                 data = response.read(size_limit + 1)
         except (OSError, ValueError) as exc:
             log.warning("file download failed", extra={"error_type": type(exc).__name__})
             return None
-        if len(data) > size_limit or b"\x00" in data:
+        if len(data) > size_limit:
             return None
-        text = data.decode("utf-8", errors="replace")
         # Slack answers an expired or unauthorised url_private with its HTML login page, not an error.
-        return None if text.lstrip().lower().startswith(("<!doctype html", "<html")) else text
+        return None if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")) else data
+
+    def text(self, url: str, size_limit: int) -> str | None:
+        """The file's text, or None if it is not on an allowed host, too big, binary or unreadable."""
+        data = self.data(url, size_limit)
+        if data is None or b"\x00" in data:
+            return None
+        return data.decode("utf-8", errors="replace")

@@ -14,38 +14,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import SlackAccessError, ThreadUnavailableError
+from bot.slack.failures import ACCESS_FIXES, as_access_error, slack_error_code
 from bot.slack.limits import fit_blocks, fit_text, fit_view
 from bot.slack.pages import ThreadPage, fetch_page, without_waits
 
 log = logging.getLogger(__name__)
-
-# What a person can do about each access error Slack can return.
-ACCESS_FIXES: dict[str, str] = {
-    "not_in_channel": "I'm not in this channel. Invite me with `/invite @techspec` and try again.",
-    "channel_not_found": "I can't see that channel. If it is private, invite me with `/invite @techspec`.",
-    "is_archived": "That channel is archived, so I can't post there.",
-    "missing_scope": "I'm missing a Slack permission. Ask a workspace admin to reinstall the app.",
-    "not_allowed_token_type": "I'm installed with the wrong token type. Ask an admin to check SLACK_BOT_TOKEN.",
-    "invalid_auth": "My Slack token was rejected. Ask an admin to check SLACK_BOT_TOKEN.",
-    "account_inactive": "My Slack token was revoked. Ask an admin to reinstall the app.",
-    "thread_not_found": "I couldn't find that message; it may have been deleted.",
-    "message_not_found": "I couldn't find that message; it may have been deleted.",
-}
-
-
-def slack_error_code(exc: SlackApiError) -> str:
-    """The `error` field of a failed Web API response ('http_<status>' when there is none)."""
-    data = getattr(exc.response, "data", None)
-    if isinstance(data, dict) and data.get("error"):
-        return str(data["error"])
-    return f"http_{getattr(exc.response, 'status_code', 'error')}"
-
-
-def as_access_error(exc: SlackApiError) -> SlackAccessError:
-    """Turn a Slack error into one with a sentence naming the fix."""
-    code = slack_error_code(exc)
-    fix = ACCESS_FIXES.get(code, f"Slack returned `{code}`.")
-    return SlackAccessError(code, user_message=fix)
 
 
 class BotIdentity(BaseModel):
@@ -187,12 +160,20 @@ class SlackGateway:
             return None  # user_not_found for someone this token can't see: treated as an outsider
 
     def is_workspace_admin(self, user_id: str) -> bool:
-        """True when users.info says the person is a workspace admin or owner (False if Slack won't say)."""
+        """True when users.info says the person is a workspace admin or owner, or (Enterprise Grid) an org
+        admin or owner (False if Slack won't say)."""
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError:
             return False
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        org = user.get("enterprise_user") or {}
+        return bool(
+            user.get("is_admin")
+            or user.get("is_owner")
+            or user.get("is_primary_owner")
+            or org.get("is_admin")
+            or org.get("is_owner")
+        )
 
     def is_member(self, channel: str, user: str) -> bool:
         """True when user is a member of channel (paging through conversations.members)."""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.slack.texts import is_user_id, mention
 from bot.spec.bounds import LeftOut
 
 ONE_NOTICE = "_(I'll stay quiet about more requests like this for a minute.)_"
@@ -48,6 +49,16 @@ def queue_full(depth: int) -> str:
         f":hourglass: I'm too busy to start a spec right now: {depth} jobs are already waiting, more than "
         f"I can get to in good time. Nothing was started; please mention me here again in a few minutes. "
         f"{ONE_NOTICE}"
+    )
+
+
+def channel_closed(allow_list: bool, changed_by: str | None) -> str:
+    """Refused: the workspace's admins do not let the bot work in this channel."""
+    rule = "only in the channels on its list" if allow_list else "in every channel except a few, this one among them"
+    who = f" (last changed by {mention(changed_by)})" if changed_by and is_user_id(changed_by) else ""
+    return (
+        f":no_entry_sign: I didn't start a spec here: this workspace's admins let me work {rule}. A workspace "
+        f"admin or owner can change that in *Workspace settings* on my Home tab{who}. {ONE_NOTICE}"
     )
 
 

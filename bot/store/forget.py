@@ -22,9 +22,9 @@ from rq.job import Job, JobStatus
 from rq.results import Result
 
 from bot.spec.records import RecentSpec
+from bot.spec.tenancy import SCOPE_SEPARATOR
 from bot.store.keys import (
     PREFIX,
-    SCOPE_SEPARATOR,
     capability_pattern,
     is_family_key,
     marker_pattern,

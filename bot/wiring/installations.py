@@ -22,8 +22,8 @@ from bot.slack.client import build_web_client
 from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
+from bot.spec.tenancy import TenantRef, parse_tenant_scope
 from bot.store.caches import NameCache
-from bot.store.keys import TenantRef, parse_tenant_scope
 from bot.wiring.rotation import RefreshingInstallationStore
 
 if TYPE_CHECKING:

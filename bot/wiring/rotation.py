@@ -18,9 +18,10 @@ from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.config import Settings
 from bot.slack.client import build_web_client
+from bot.spec.tenancy import TenantRef
 from bot.store.crypto import SecretBox
 from bot.store.installations import RedisInstallationStore, tenant_of_install
-from bot.store.keys import ROTATION_LOCK_SECONDS, TenantRef, rotation_lock_key
+from bot.store.keys import ROTATION_LOCK_SECONDS, rotation_lock_key
 
 log = logging.getLogger(__name__)
 # Minutes that make TokenRotator refresh whatever the token's expiry says (Slack said it expired).

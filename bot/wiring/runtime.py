@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from bot.config import Settings
+from bot.config import Settings, WorkspaceSettings
 from bot.llm.capabilities import CallOptions
 from bot.llm.client import ModelClient, Usage
 from bot.llm.port import PromptedModel
@@ -34,9 +36,14 @@ from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
 from bot.wiring.installations import TenantInstallations
 from bot.wiring.rotation import RefreshingInstallationStore
+from bot.wiring.workspace import WorkspaceAdapter, limits_of
 
 # Given a runtime whose `scope` names a workspace, the same runtime with that workspace's parts swapped in.
 TenantAdapter = Callable[["Runtime"], "Runtime"]
+# Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it). A context
+# variable rather than a field: a model client is shared by the runtimes for_tenant derives, so the meter
+# must follow the step that runs, not the runtime that happened to create the client.
+_meter: ContextVar[Callable[[Usage], None] | None] = ContextVar("techspec_meter", default=None)
 
 
 @dataclass
@@ -63,15 +70,17 @@ class Runtime:
     tenant_adapters: tuple[TenantAdapter, ...] = field(default=(), repr=False)
     # OAuth mode: where Bolt finds each workspace's installation (None with the one SLACK_BOT_TOKEN).
     installations: RefreshingInstallationStore | None = field(default=None, repr=False)
-    # Told of each model call's usage while a session's step runs (bot.flow.spend.metered sets it).
-    meter: Callable[[Usage], None] | None = field(default=None, repr=False)
+    # What the workspace's admins chose (bot.wiring.workspace applies it; None: the operator's defaults).
+    workspace: WorkspaceSettings | None = field(default=None, repr=False)
     _model: ModelClient | None = field(default=None, repr=False)
     _model_pid: int = 0
     _quick_model: ModelClient | None = field(default=None, repr=False)
     _quick_model_pid: int = 0
 
     def for_tenant(self, scope: str) -> Runtime:
-        """This runtime as the workspace `scope` (bot.store.keys.TenantRef.scope) sees it."""
+        """This runtime as the workspace `scope` (bot.spec.tenancy.TenantRef.scope) sees it."""
+        if scope == self.scope:
+            return self  # already that workspace's: entry points may each call this without a cost
         runtime = replace(self, scope=scope)
         for adapt in self.tenant_adapters:
             runtime = adapt(runtime)
@@ -101,9 +110,20 @@ class Runtime:
         client.on_usage = self._count_usage
         return client
 
-    def _count_usage(self, usage: Usage) -> None:
-        if self.meter is not None:
-            self.meter(usage)
+    @staticmethod
+    def _count_usage(usage: Usage) -> None:
+        meter = _meter.get()
+        if meter is not None:
+            meter(usage)
+
+    @contextmanager
+    def metering(self, count: Callable[[Usage], None]) -> Iterator[None]:
+        """Within the block, every model call's usage (in this thread) is passed to count."""
+        token = _meter.set(count)
+        try:
+            yield
+        finally:
+            _meter.reset(token)
 
     @property
     def attribution_llm(self) -> PromptedModel:
@@ -208,19 +228,14 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         usage=UsageLedger(connection),
         prices=prices,
         admins=AdminFlags(connection),
-        tenant_adapters=(tenants.adapt,) if tenants else (),
+        tenant_adapters=((tenants.adapt,) if tenants else ()) + (WorkspaceAdapter(settings, connection),),
         installations=tenants.store if tenants else None,
     )
 
 
 def limits_from(settings: Settings) -> Limits:
     """The admission limits the settings give."""
-    return Limits(
-        per_user=settings.techspec_max_active_per_user,
-        per_channel=settings.techspec_max_active_per_channel,
-        per_team=settings.techspec_max_active_per_workspace,
-        per_user_hour=settings.techspec_max_starts_per_user_hour,
-    )
+    return limits_of(settings)
 
 
 _current: Runtime | None = None

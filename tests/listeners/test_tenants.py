@@ -12,7 +12,7 @@ import pytest
 
 from bot.listeners.payloads import home_of, person_of, revoked_scopes, tenant_ref
 from bot.spec.orgs import Affiliation, Home, is_insider
-from bot.store.keys import TenantRef
+from bot.spec.tenancy import TenantRef
 
 
 def envelope(event: dict[str, Any], auth: dict[str, Any], **outer: Any) -> dict[str, Any]:

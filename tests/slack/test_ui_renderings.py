@@ -18,7 +18,7 @@ import pytest
 
 from bot.slack import blocks as ui_blocks
 from bot.slack import questions as ui_questions
-from bot.slack import refusals
+from bot.slack import refusals, settings_view
 from bot.slack import texts as messages
 from bot.spec.answers import Replacement
 from bot.spec.diff import diff_specs, unchanged_count
@@ -26,6 +26,21 @@ from bot.spec.records import Question, RecentSpec, SpecSummary
 from bot.spec.schemas import Area
 from tests.support.block_text import render_message, render_view
 
+SETTINGS = (
+    "*Model:* `gpt-4.1` (default)\n*Endpoint:* the operator's · *API key:* not set\n*Template:* `team.j2`\n"
+    "*Limits:* 3 per person, 10 per channel, 100 in the workspace, 10 new per person per hour\n"
+    "*Budget:* $150.00 a month\n*Channels:* every channel except <#C200>"
+)
+SETTINGS_FORM = settings_view.SettingsForm(
+    model="",
+    endpoint="",
+    key_set=False,
+    template_name="team.j2",
+    numbers={"budget_usd": "150"},
+    hints={"model": "Leave blank for the default.", "max_user": "Default: 3.", "budget_usd": "Default: 200."},
+    channel_mode="deny",
+    channels=["C200"],
+)
 UI_DIR = Path(__file__).parents[1] / "ui"
 README = Path(__file__).resolve().parents[2] / "README.md"
 UPDATE = os.environ.get("TECHSPEC_UPDATE_UI") == "1"
@@ -166,6 +181,9 @@ def renderings() -> dict[str, Callable[[], str]]:
         "budget_warning": lambda: render_message(
             refusals.budget_warning(84.2, "$168.40 of $200.00", datetime(2026, 11, 20, tzinfo=UTC)), None
         ),
+        "refused_channel": lambda: render_message(refusals.channel_closed(False, "UADA"), None),
+        "settings_home": lambda: render_message("", [b.to_dict() for b in settings_view.home_section(SETTINGS)]),
+        "settings_form": lambda: render_view(settings_view.settings_modal("T0001", SETTINGS_FORM)),
         "home_usage": lambda: render_message(
             "",
             [

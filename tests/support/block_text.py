@@ -60,8 +60,20 @@ def _input(block: dict[str, Any]) -> str:
     lines = [f"{_plain(block.get('label'))}{optional}"]
     if block.get("hint"):
         lines.append(f"  hint: {_plain(block.get('hint'))}")
-    initial = element.get("initial_value")
-    lines.append(f"  [ {initial} ]" if initial else "  [                    ]")
+    kind = element.get("type")
+    if kind in ("radio_buttons", "checkboxes"):
+        chosen = (element.get("initial_option") or {}).get("value")
+        for option in element.get("options", []):
+            mark = "(o)" if option.get("value") == chosen else "( )" if kind == "radio_buttons" else "[ ]"
+            lines.append(f"  {mark} {_plain(option.get('text'))}")
+    elif kind == "file_input":
+        lines.append(f"  [ Upload a file: {', '.join(element.get('filetypes', []))} ]")
+    elif kind == "multi_conversations_select":
+        picked = " ".join(f"<#{c}>" for c in element.get("initial_conversations", []))
+        lines.append(f"  [ channels: {picked} ]" if picked else "  [ pick channels ]")
+    else:
+        initial = element.get("initial_value")
+        lines.append(f"  [ {initial} ]" if initial else "  [                    ]")
     return "\n".join(lines) + "\n"
 
 

@@ -185,6 +185,21 @@ class ActivityMixin:
             elif delivery.ok and not answer.get("response_action"):
                 record["closed"] = True
 
+    def send_home_action(self, user: str, action_id: str, value: str = "") -> Delivery:
+        """Deliver a `block_actions` payload for a button on the person's published Home tab."""
+        with self.ws.lock:
+            view = copy.deepcopy(self.ws.home_views.get(user) or {"id": "", "type": "home", "blocks": []})
+        trigger_id = self.ws.issue_trigger(user)
+        action = {"action_id": action_id, "block_id": "b1", "value": value, "type": "button"}
+        action["action_ts"] = self.ws.clock.next()
+        return self._send_payload(payloads.home_block_actions(self.ws, user, view, action, trigger_id))
+
+    def upload_for_input(self, user: str, name: str, content: bytes | str) -> dict[str, Any]:
+        """A file a person picked in a modal's `file_input`: stored (its url_private downloadable with the
+        bot token) and returned as the file object Slack puts in the submission's `files`."""
+        with self.ws.lock:
+            return self.ws._register_file({"name": name, "content": content, "filetype": "text"}, user)
+
     def send_app_home_opened(self, user: str) -> Delivery:
         """Deliver `app_home_opened` for the Home tab."""
         with self.ws.lock:

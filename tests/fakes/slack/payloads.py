@@ -256,3 +256,22 @@ def view_submission(ws: Workspace, user: str, view: dict[str, Any], trigger_id: 
         "is_enterprise_install": org_install,
         "enterprise": enterprise,
     }
+
+
+def home_block_actions(
+    ws: Workspace, user: str, view: dict[str, Any], action: dict[str, Any], trigger_id: str
+) -> dict[str, Any]:
+    """A `block_actions` payload for a button on the person's Home tab (a view container, no channel)."""
+    return {
+        "type": "block_actions",
+        "user": user_ref(ws, user),
+        "api_app_id": ws.ident.app_id,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id,
+        "team": team_ref(ws),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }

@@ -1,0 +1,195 @@
+"""A workspace admin's spec template: checked before it is saved, and always rendered in a sandbox.
+
+An admin's template is code the bot runs, so it gets Jinja's SandboxedEnvironment (no attribute walks
+to `__class__`, `__globals__` and the like), no loader beyond itself (no includes of server files),
+arithmetic that cannot build huge strings or numbers, and a bound on render time and output size
+(the deadline is checked from a trace function, so even a loop that writes nothing is stopped).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+from types import FrameType
+from typing import Any
+
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace
+
+from bot.spec.render import FILTERS, TEMPLATE_NAME, Clarification, Quote, RenderContext
+from bot.spec.samples import sample_spec
+
+RENDER_SECONDS = 1.0
+MAX_OUTPUT_CHARS = 1_000_000
+MAX_RANGE = 10_000
+SHOWN_NAME = "your template"
+
+
+class TemplateProblem(ValueError):
+    """Why a template was refused, in words for the admin (with its line when known)."""
+
+
+class _Stopped(BaseException):
+    """Raised inside a render that ran too long: a BaseException, so no `except Exception` swallows it."""
+
+
+class _OneTemplate(BaseLoader):
+    """Serves the admin's template under the spec template's name, and nothing else."""
+
+    def __init__(self, source: str) -> None:
+        self.text = source
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+        """The admin's source for the spec template's name; TemplateNotFound for any other."""
+        if template != TEMPLATE_NAME:
+            raise TemplateNotFound(template)
+        return self.text, SHOWN_NAME, lambda: True
+
+
+def _bounded_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_RANGE:
+        raise TemplateProblem(f"range() is limited to {MAX_RANGE:,} items")
+    return result
+
+
+class WorkspaceDocuments(SandboxedEnvironment):
+    """The sandboxed environment an admin's spec template renders in."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """`*`, `**` and `+` without building huge values (the sandbox calls this for these operators)."""
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 100:
+                raise TemplateProblem("exponents above 100 are not allowed")
+            return left**right
+        if operator == "+":
+            return _small(left + right)
+        if isinstance(left, int) and isinstance(right, str | list | tuple):
+            left, right = right, left
+        if isinstance(left, str | list | tuple) and isinstance(right, int) and len(left) * right > MAX_OUTPUT_CHARS:
+            raise TemplateProblem("repeating text or lists that many times is not allowed")
+        return left * right
+
+    def concat(self, parts: Iterable[str]) -> str:
+        """Join the render's output, stopping it past the size bound or the deadline."""
+        return bounded_join(parts, time.monotonic() + RENDER_SECONDS)
+
+
+def _small(value: Any) -> Any:
+    """value, unless it is text or a list longer than any document may be."""
+    if isinstance(value, str | list | tuple) and len(value) > MAX_OUTPUT_CHARS:
+        raise TemplateProblem(f"a value grew past {MAX_OUTPUT_CHARS:,} characters or items")
+    return value
+
+
+class _BoundedNamespace(Namespace):
+    """namespace() whose attributes cannot grow past the output bound (a loop doubling a string would)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, _small(value))
+
+
+def bounded_join(parts: Iterable[str], deadline: float) -> str:
+    """The joined parts; TemplateProblem when they grow past MAX_OUTPUT_CHARS or run past deadline."""
+    out: list[str] = []
+    size = 0
+    steps = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal steps
+        steps += 1
+        if steps % 2000 == 0 and time.monotonic() > deadline:
+            raise _Stopped
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        for part in parts:
+            size += len(part)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateProblem(f"the document would be longer than {MAX_OUTPUT_CHARS:,} characters")
+            out.append(part)
+    except _Stopped:
+        raise TemplateProblem(f"rendering took longer than {RENDER_SECONDS:g} seconds") from None
+    finally:
+        sys.settrace(previous)
+    return "".join(out)
+
+
+@lru_cache(maxsize=32)
+def workspace_environment(source: str) -> Environment:
+    """The sandboxed environment serving source as the spec template (compiled once per process)."""
+    env = WorkspaceDocuments(
+        loader=_OneTemplate(source),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    env.globals["range"] = _bounded_range
+    env.globals["namespace"] = _BoundedNamespace
+    return env
+
+
+def sample_context() -> RenderContext:
+    """A context like the one a real spec renders with (every optional part present)."""
+    quote = Quote(text="We agreed on CSV first.", author="Ana", link="https://example.slack.com/archives/C1/p1")
+    return RenderContext(
+        version=2,
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        channel_name="design",
+        thread_url="https://example.slack.com/archives/C1/p1",
+        source_links={"M1": "https://example.slack.com/archives/C1/p1", "Q1": "https://example.slack.com/x"},
+        clarifications=[Clarification(number=1, area="Scope", question="Which formats?", answer="CSV", quotes=[quote])],
+        other_input=[quote],
+        condensed_history=True,
+        redacted_count=1,
+    )
+
+
+def check_template(data: bytes, max_bytes: int) -> str:
+    """The template's text if it is safe to save; TemplateProblem saying what is wrong (and where) if not."""
+    if len(data) > max_bytes:
+        raise TemplateProblem(f"the file is {len(data):,} bytes; the most allowed is {max_bytes:,}")
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateProblem(f"the file is not UTF-8 text (byte {exc.start})") from None
+    if not source.strip():
+        raise TemplateProblem("the file is empty")
+    env = workspace_environment(source)
+    try:
+        text = env.get_template(TEMPLATE_NAME).render(spec=sample_spec(), ctx=sample_context())
+    except TemplateProblem as exc:
+        raise TemplateProblem(_where(exc) + str(exc)) from None
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"line {exc.lineno}: {exc.message}") from None
+    except TemplateNotFound as exc:
+        raise TemplateProblem(_where(exc) + f"it includes {exc.name!r}: a template must be one file") from None
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        raise TemplateProblem(_where(exc) + _message(exc)) from None
+    if not text.strip():
+        raise TemplateProblem("the template renders an empty document")
+    return source
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it calls itself too deeply"
+    return str(exc) or type(exc).__name__
+
+
+def _where(exc: BaseException) -> str:
+    """'line N: ' for the template's line the error happened on (Jinja puts it in the traceback)."""
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == SHOWN_NAME]
+    return f"line {lines[-1]}: " if lines else ""
