@@ -245,10 +245,8 @@ def capability_key(endpoint: str, model: str) -> str:
 
 # -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
 
-# The OAuth `state` a browser carries from /slack/install to /slack/oauth_redirect: single use, 10 minutes.
-OAUTH_STATE_TTL_SECONDS = 600
-# A token refresh holds this lock so two processes never both spend the same refresh token.
-ROTATION_LOCK_SECONDS = 30
+OAUTH_STATE_TTL_SECONDS = 600  # a browser's OAuth `state`, /slack/install -> /slack/oauth_redirect: single use
+ROTATION_LOCK_SECONDS = 30  # held while a token is refreshed, so a refresh token is spent once
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
