@@ -13,7 +13,7 @@ MODES = {
     "socket": "Slack's events over Socket Mode, for deployments without a public URL; needs workers",
     "run": "everything in one process (development)",
     "new-key": "print a fresh key for TECHSPEC_ENCRYPTION_KEYS and exit",
-    "reseal": "encrypt the stored installations again with the first TECHSPEC_ENCRYPTION_KEYS key, and exit",
+    "reseal": "encrypt the stored installations and workspace keys again with the first TECHSPEC_ENCRYPTION_KEYS key",
 }
 
 
@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def reseal() -> int:
-    """After putting a new key first: seal every stored installation with it, so the old key can go."""
+    """After putting a new key first: seal every stored secret with it, so the old key can go."""
     from bot.store.crypto import SecretBox, SecretUnreadable
     from bot.store.installations import reseal_installations
+    from bot.store.workspace_settings import reseal_workspace_keys
     from bot.wiring import connect_redis
 
     try:
@@ -58,14 +59,15 @@ def reseal() -> int:
         keys = settings.encryption_key_list()
         if not keys or settings.redis_url is None:
             raise ConfigError("TECHSPEC_ENCRYPTION_KEYS", "is required to reseal the stored installations")
-        count = reseal_installations(connect_redis(settings.redis_url, settings), SecretBox(keys))
+        connection, box = connect_redis(settings.redis_url, settings), SecretBox(keys)
+        count, workspaces = reseal_installations(connection, box), reseal_workspace_keys(connection, box)
     except ConfigError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
     except SecretUnreadable:
-        print("techspec: a stored installation opens with none of TECHSPEC_ENCRYPTION_KEYS", file=sys.stderr)
+        print("techspec: a stored secret opens with none of TECHSPEC_ENCRYPTION_KEYS", file=sys.stderr)
         return 1
-    print(f"resealed {count} installation records with the first key")
+    print(f"resealed {count} installation records and {workspaces} workspace model keys with the first key")
     return 0
 
 

@@ -71,8 +71,10 @@ def test_reseal_command_reseals_with_the_first_key(redis_url: str) -> None:
     import redis
     from slack_sdk.oauth.installation_store import Installation
 
+    from bot.config.workspaces import WorkspaceSettings
     from bot.store.crypto import SecretBox
     from bot.store.installations import RedisInstallationStore
+    from bot.store.workspace_settings import WorkspaceSettingsStore, open_key
 
     old, newer = new_key(), new_key()
     url = redis_url.rsplit("/", 1)[0] + "/3"
@@ -81,9 +83,14 @@ def test_reseal_command_reseals_with_the_first_key(redis_url: str) -> None:
     RedisInstallationStore(connection, SecretBox([old])).save(
         Installation(team_id="T1", bot_token="xoxb-1", user_id="U1")
     )
+    sealed_key = SecretBox([old]).seal("sk-workspace-model-key")
+    WorkspaceSettingsStore(connection).put("E1.T2", WorkspaceSettings(api_key_sealed=sealed_key))
     env = {**OAUTH, "REDIS_URL": url, "TECHSPEC_ENCRYPTION_KEYS": f"{newer},{old}"}
     result = run_bot("reseal", env)
-    assert result.returncode == 0 and "resealed 3 installation records" in result.stdout, result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "resealed 3 installation records and 1 workspace model keys" in result.stdout, result.stdout
     found = RedisInstallationStore(connection, SecretBox([newer])).find_bot(enterprise_id=None, team_id="T1")
     assert found is not None and found.bot_token == "xoxb-1"
+    workspace = WorkspaceSettingsStore(connection).get("E1.T2")
+    assert workspace is not None and open_key(SecretBox([newer]), workspace) == "sk-workspace-model-key"
     connection.flushdb()

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from bot.flow import commands, forget, forms, home, intake, replies, workspace_admin
+from bot.flow import commands, forget, forms, home, intake, replies
 from bot.flow.members import outsider_refusal
 from bot.flow.status import tell
 from bot.flow.trigger import Outcome
@@ -26,7 +26,6 @@ from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
 Listener = Callable[..., None]
-SETTINGS_FAILED = "Something went wrong on my side and nothing was saved. Please try again in a minute."
 ON_IT = ":eyes: On it: I'll post in the thread."
 UNAVAILABLE = (
     ":warning: I can't work in this workspace right now. If techspec was removed, a workspace admin can add it "
@@ -197,44 +196,6 @@ def on_home_opened(rt: Runtime) -> Listener:
                     lambda _: log.info("no Home tab for someone outside the installation's organisation"),
                 )
                 guarded(wrt, None, publish, None)
-
-    return listener
-
-
-def on_settings_button(rt: Runtime) -> Listener:
-    """ "Change settings" on an admin's Home tab: open the modal at once (the trigger_id lasts 3 s)."""
-
-    def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        tenant = rt.for_tenant(context.team_id or "")
-        user_id, trigger_id = str(body["user"]["id"]), str(body.get("trigger_id"))
-        guarded(tenant, None, lambda: workspace_admin.open_settings(tenant, user_id, trigger_id), None)
-
-    return listener
-
-
-def on_settings_submit(rt: Runtime) -> Listener:
-    """The settings modal's submission: checked (admin, values, template, endpoint) before the ack, so
-    problems show next to their fields; saved, and the admin's Home tab redrawn, after it."""
-
-    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        tenant = rt.for_tenant(context.team_id or "")
-        user_id = str(body["user"]["id"])
-        try:
-            chosen, errors = workspace_admin.check_submission(tenant, user_id, view)
-        except Exception:  # noqa: BLE001 - the modal must always get an answer, or Slack shows its own error
-            log.exception("workspace settings could not be checked")
-            chosen, errors = None, {"model": SETTINGS_FAILED}
-        if chosen is None:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-
-        def save() -> Outcome:
-            workspace_admin.save_settings(tenant, user_id, chosen)
-            return home.publish_home(tenant, tenant.scope, user_id)
-
-        guarded(tenant, None, save, None)
 
     return listener
 

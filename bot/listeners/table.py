@@ -7,6 +7,7 @@ import re
 from slack_bolt import App
 
 from bot.flow import intake, revisions
+from bot.listeners import admin
 from bot.listeners import handlers as on
 from bot.listeners.tenants import remember_tenant
 from bot.slack import blocks, settings_view, texts
@@ -34,7 +35,7 @@ def register(app: App, rt: Runtime) -> None:
     app.action(texts.REGENERATE_ACTION)(on.on_button(rt, revisions.start_revision, "regenerate"))
     app.action(texts.FORM_ACTION)(on.on_form_button(rt))
     app.view(blocks.FORM_CALLBACK)(on.on_form_submit(rt))
-    app.action(settings_view.OPEN_SETTINGS_ACTION)(on.on_settings_button(rt))
-    app.view(settings_view.SETTINGS_CALLBACK)(on.on_settings_submit(rt))
+    app.action(settings_view.OPEN_SETTINGS_ACTION)(admin.on_settings_button(rt))
+    app.view(settings_view.SETTINGS_CALLBACK)(admin.on_settings_submit(rt))
     app.event(re.compile(".*"))(on.just_ack)
     app.action(re.compile(".*"))(on.just_ack)

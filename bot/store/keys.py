@@ -273,3 +273,8 @@ def workspace_settings_key(scope: str) -> str:
     """Key of a workspace's settings (JSON of bot.config.workspaces.WorkspaceSettings). No TTL: an admin's
     choices last until they change them or the workspace is forgotten (uninstall deletes it)."""
     return f"{PREFIX}:wsettings:{scope}"
+
+
+def workspace_settings_pattern() -> str:
+    """SCAN pattern for every workspace's settings (to seal their keys again after a key rotation)."""
+    return f"{PREFIX}:wsettings:*"

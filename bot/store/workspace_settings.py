@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.config.workspaces import WorkspaceSettings
 from bot.store.crypto import SecretBox
-from bot.store.keys import workspace_settings_key
+from bot.store.keys import workspace_settings_key, workspace_settings_pattern
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,19 @@ class WorkspaceSettingsStore:
     def delete(self, scope: str) -> bool:
         """Forget the workspace's settings; True when there were some."""
         return bool(self.redis.delete(workspace_settings_key(scope)))
+
+
+def reseal_workspace_keys(connection: redis.Redis, box: SecretBox) -> int:
+    """Seal every workspace's stored model key again with the first key (after a key rotation); how many."""
+    store, count = WorkspaceSettingsStore(connection), 0
+    for key in connection.scan_iter(match=workspace_settings_pattern(), count=500):
+        scope = str(key.decode() if isinstance(key, bytes) else key).split(":", 2)[2]
+        settings = store.get(scope)
+        if settings is None or settings.api_key_sealed is None:
+            continue
+        store.put(scope, settings.model_copy(update={"api_key_sealed": box.reseal(settings.api_key_sealed)}))
+        count += 1
+    return count
 
 
 def seal_key(box: SecretBox, api_key: str) -> str:
