@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 redaction-report: setup  ## recall and false redactions per class over tests/spec/secret_corpus.py, and ms per 10 KB
 	$(PY) -m tests.spec.redaction_report
 
-.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench walk lock image container-smoke compose-smoke real-model-check
+.PHONY: redaction-report chaos setup run web worker socket test lint format typecheck check clean eval bench bench-tenants walk lock image container-smoke compose-smoke real-model-check
 
 setup: $(STAMP)
 
@@ -63,6 +63,9 @@ real-model-check: setup  ## the whole bot (web + worker) against llama.cpp serve
 bench: setup  ## performance benchmark (not a test): writes bench/results/latest.md and PNG plots; ARGS=--quick
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench.run $(ARGS)
+
+bench-tenants: setup  ## many workspaces: Redis bytes per installation, time for_tenant adds per request/job (~20 s)
+	$(PY) -m bench.tenants $(ARGS)
 
 walk: setup  ## the walk mention -> pins.add as it runs (modules and folders visited); ARGS="--repo . --repo /path/to/old"
 	$(PY) -m bench.trace_walk $(ARGS)
