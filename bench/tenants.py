@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import time
+from typing import Any, cast
 
 import redis
 from slack_sdk.oauth.installation_store import Installation
@@ -62,10 +63,16 @@ def settings_for(url: str, *, oauth: bool, key: str) -> Settings:
             os.environ.pop(name, None)
 
 
+def used_memory(connection: redis.Redis) -> int:
+    """Redis's used_memory, in bytes."""
+    info = cast(dict[str, Any], connection.info("memory"))
+    return int(info["used_memory"])
+
+
 def install_all(connection: redis.Redis, box: SecretBox, count: int) -> tuple[list[str], int]:
     """count workspace installations and one org-wide install's workspaces: (scopes, bytes stored)."""
     store = RedisInstallationStore(connection, box)
-    before = int(connection.info("memory")["used_memory"])
+    before = used_memory(connection)
     scopes = []
     for number in range(count):
         team = f"T{number:06d}"
@@ -83,7 +90,7 @@ def install_all(connection: redis.Redis, box: SecretBox, count: int) -> tuple[li
             )
         )
         scopes.append(team)
-    return scopes, int(connection.info("memory")["used_memory"]) - before
+    return scopes, used_memory(connection) - before
 
 
 def main() -> int:
