@@ -31,8 +31,8 @@ HELD = (
     "spec is posted, press *Revise* on it (or mention @techspec) and I'll add what was said since."
 )
 READING_SLOWLY = (
-    "I'm still reading this thread, a page a minute at this app's Slack limit; the status line shows how far "
-    "I am, and I'll post here when there's something to see."
+    "I'm still reading this thread: Slack lets this app read it only a page at a time. The status line shows "
+    "how far I am, and I'll post here when there's something to see."
 )
 STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 
