@@ -30,6 +30,10 @@ HELD = (
     "I'm already writing the spec, so anything new in your message goes into the next version: once the "
     "spec is posted, press *Revise* on it (or mention @techspec) and I'll add what was said since."
 )
+READING_SLOWLY = (
+    "I'm still reading this thread: Slack lets this app read it only a page at a time. The status line shows "
+    "how far I am, and I'll post here when there's something to see."
+)
 STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the ones on the latest questions."
 
 
@@ -73,7 +77,7 @@ def continue_session(rt: Runtime, trigger: Trigger, session: Session) -> Outcome
         return hold_for_next(rt, trigger)
     if session.phase == Phase.READING and remember_go_ahead(rt, trigger):
         return "write_requested"
-    tell(rt, trigger, BUSY)
+    tell(rt, trigger, READING_SLOWLY if is_paced(session) else BUSY)
     return "busy"
 
 
@@ -96,7 +100,15 @@ def is_abandoned(rt: Runtime, session: Session) -> bool:
     """True when a reading/writing session has no running step and has not moved for a long time."""
     if session.phase not in (Phase.READING, Phase.WRITING):
         return False
-    return time.time() - session.updated_at > ABANDONED_AFTER_SECONDS and rt.store.lease_ttl(session.key) == 0
+    # A read paused by Slack's slow tier holds no lease until its next page is due: it has moved when it paused.
+    moved = max(session.updated_at, session.paused_until or 0.0)
+    return time.time() - moved > ABANDONED_AFTER_SECONDS and rt.store.lease_ttl(session.key) == 0
+
+
+def is_paced(session: Session) -> bool:
+    """True when the session's read is waiting for Slack's slow tier (its next page due within a window)."""
+    paused_until = session.paused_until if session.phase == Phase.READING else None
+    return paused_until is not None and paused_until > time.time() - ABANDONED_AFTER_SECONDS
 
 
 def resume_abandoned(rt: Runtime, key: str) -> Outcome:

@@ -2,7 +2,9 @@
 
 Each page is added to the thread's copy in Redis (redacted: bot.spec.pacing), so a read that Slack's
 slow tier pauses resumes at the page where it stopped, on a later job, without holding a worker while
-it waits; and the next version's read asks only for what came after the copy's newest message.
+it waits. At the slow tier the copy is kept and the next version's read asks only for what came after its
+newest message (re-reading costs minutes); at the standard tier every read reads the whole thread again
+(seconds) and the copy is deleted when the read is done.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ def thread_copies(rt: Runtime) -> ThreadCopies:
 def read_paced(rt: Runtime, session: Session, max_messages: int, *, may_pause: bool = True) -> ThreadCopy:
     """Read the thread's pages not read yet; raise ReadPaused when Slack wants the next one later (or, when
     may_pause is False, return the copy as it stands: events keep its edits and deletions current)."""
-    copies = thread_copies(rt)
-    copy, _ = copies.update(session.key, pacing.begin)
-    while not copy.complete and len(copy.messages) < max_messages:
+    copies, tier = thread_copies(rt), rt.settings.techspec_slack_read_tier
+    copy, _ = copies.update(session.key, lambda c: pacing.begin(c, tier))
+    while not copy.complete:
+        if len(copy.messages) >= max_messages:
+            copy, _ = copies.update(session.key, pacing.cap)
+            break
         copy, wait = _next_page(rt, session, copies, copy)
         if wait <= 0:
             continue
@@ -49,6 +54,11 @@ def read_paced(rt: Runtime, session: Session, max_messages: int, *, may_pause: b
             return copy
         log.info("reading paused by Slack's rate tier", extra={"session": session.key, "wait": round(wait, 1)})
         raise ReadPaused(wait, pacing.read_count(copy), copy.total)
+    if not pacing.is_limited(copy, tier):
+        # At the standard tier the next read reads the whole thread again: nothing is kept once this one is done.
+        copies.delete(session.key)
+    if session.paused_until is not None:  # no longer waiting for Slack (bot.flow.intake tells people so)
+        rt.store.update(session.key, lambda s: setattr(s, "paused_until", None))
     return copy
 
 

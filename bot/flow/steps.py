@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,9 +74,7 @@ def _reporting_failures(rt: Runtime, key: str, kind: JobKind, session: Session, 
             yield session
     except ReadPaused as exc:
         # Slack's slow tier: the pages read so far are saved; free this worker and come back when Slack allows.
-        again = job_id(kind, key, session.version, "paced", uuid.uuid4().hex[:8])
-        tenant = tenant_of(session.team_id, session.requested_by)
-        rt.queue.enqueue(kind, key, job_id=again, delay_seconds=max(1.0, exc.delay_seconds), tenant=tenant)
+        paused(rt, key, kind, session, max(1.0, exc.delay_seconds))
     except TechspecError as exc:
         fail(rt, key, what, exc)
     except SlackApiError as exc:
@@ -85,6 +84,19 @@ def _reporting_failures(rt: Runtime, key: str, kind: JobKind, session: Session, 
     except Exception:
         log.exception("step crashed", extra={"step": kind.value, "session": key})
         fail(rt, key, what, TechspecError("unexpected", user_message="An unexpected error occurred on my side."))
+
+
+def paused(rt: Runtime, key: str, kind: JobKind, session: Session, delay: float) -> None:
+    """Note on the session when the paused read goes on (no lease is held until then, and a session that
+    does not move looks abandoned), then schedule the step for that time."""
+    try:
+        rt.store.transition(key, {session.phase}, lambda s: setattr(s, "paused_until", time.time() + delay))
+    except TransitionRefused:
+        return  # it moved on meanwhile (cancelled, forgotten): nothing to go on with
+    again = job_id(kind, key, session.version, "paced", uuid.uuid4().hex[:8])
+    rt.queue.enqueue(
+        kind, key, job_id=again, delay_seconds=delay, tenant=tenant_of(session.team_id, session.requested_by)
+    )
 
 
 def fail(rt: Runtime, key: str, what: str, exc: TechspecError) -> None:

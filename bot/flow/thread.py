@@ -106,8 +106,8 @@ class LoadedThread:
 
 
 def load_thread(rt: Runtime, session: Session, *, may_pause: bool = True) -> LoadedThread:
-    """The session's thread, every page (the pages read before are kept, redacted), with names resolved
-    (cached); raises ReadPaused when Slack wants the next page later, unless may_pause is False."""
+    """The session's thread, every page (at the slow tier the pages read before are kept, redacted), with
+    names resolved (cached); raises ReadPaused when Slack wants the next page later, unless may_pause is False."""
     settings = rt.settings
     limit_messages, limit_chars = settings.techspec_thread_max_messages, settings.techspec_thread_max_chars
     copy = read_paced(rt, session, limit_messages, may_pause=may_pause)

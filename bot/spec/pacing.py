@@ -25,6 +25,8 @@ _MESSAGE_FIELDS = ("ts", "thread_ts", "user", "bot_id", "username", "subtype", "
 _FILE_FIELDS = ("id", "name", "title", "mimetype", "filetype", "pretty_type", "mode", "size", "url_private")
 _FILE_FLAGS = ("is_external", "hidden_by_limit")
 _ATTACHMENT_TEXTS = ("text", "fallback", "title", "pretext")
+# Deletions and pending edits remembered per thread: far more than a thread sees while a page is in flight.
+EVENTS_KEPT = 1000
 
 
 class ThreadCopy(BaseModel):
@@ -41,17 +43,31 @@ class ThreadCopy(BaseModel):
     last_call: float | None = None  # when the last page arrived (epoch seconds)
     pages: int = 0  # pages read, over every read of this thread
     largest_page: int = 0  # the most messages one page brought (more than 15: not the slow tier)
+    # Events seen while pages may be in flight: a page read before a deletion or an edit must not bring the
+    # message back, or its old text (ts of deleted messages; redacted text of edits to messages not read yet).
+    deleted: list[str] = Field(default_factory=list)
+    edits: dict[str, str] = Field(default_factory=dict)
 
     def last_ts(self) -> str:
         """The newest message's ts ("" when nothing was read)."""
         return max((str(m["ts"]) for m in self.messages), key=float, default="")
 
 
-def begin(copy: ThreadCopy) -> None:
-    """Start the next read: after a complete one, only what came after its newest message; after one that
-    stopped part-way (paused, or its worker died), from the page where it stopped."""
-    if copy.complete:
+def begin(copy: ThreadCopy, tier: Tier) -> None:
+    """Start the next read. At the standard tier the whole thread is read again (Slack's thread is the truth:
+    an edit or deletion whose event was lost is seen); at the slow tier, after a complete read, only what came
+    after its newest message. A read that stopped part-way (paused, or its worker died) goes on where it stopped."""
+    if copy.complete and not is_limited(copy, tier):
+        for name, field in ThreadCopy.model_fields.items():
+            setattr(copy, name, field.get_default(call_default_factory=True))
+    elif copy.complete:
         copy.complete, copy.cursor, copy.oldest = False, "", copy.last_ts()
+
+
+def cap(copy: ThreadCopy) -> None:
+    """End the read at the message limit, as the standard reader does: the thread's first messages are what is
+    read (bot.spec.bounds says what was left out); a later read of a copy still at the limit reads nothing."""
+    copy.complete, copy.cursor, copy.oldest = True, "", ""
 
 
 def is_limited(copy: ThreadCopy, tier: Tier) -> bool:
@@ -80,9 +96,11 @@ def absorb(copy: ThreadCopy, raw: list[dict[str, Any]], next_cursor: str, asked:
     by_ts = {str(m["ts"]): m for m in copy.messages}
     secrets = set(copy.secrets)
     for message in raw:
-        if not message.get("ts"):
-            continue
+        if not message.get("ts") or str(message["ts"]) in copy.deleted:
+            continue  # deleted while this page was in flight
         kept, found = stored_message(message)
+        if kept["ts"] in copy.edits:  # edited while this page was in flight
+            kept["text"], kept["edited"] = copy.edits.pop(kept["ts"]), {"ts": kept["ts"]}
         by_ts[kept["ts"]] = kept  # a message read again (the parent, each read) is replaced by its newer self
         secrets |= found
     copy.messages = sorted(by_ts.values(), key=lambda m: float(m["ts"]))
@@ -121,11 +139,6 @@ def seconds_left(copy: ThreadCopy) -> float:
     return pages * (copy.window or LIMITED_WINDOW_SECONDS)
 
 
-def minutes_to_read(messages: int, window: float = LIMITED_WINDOW_SECONDS) -> int:
-    """ceil(messages / 15) pages, one a window, in whole minutes (rounded up)."""
-    return math.ceil(math.ceil(messages / LIMITED_PAGE) * window / 60)
-
-
 def stored_message(message: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
     """The message as it may be kept in Redis: only what the transcript uses, secrets redacted (with their
     fingerprints, so the spec can still say how many were redacted)."""
@@ -160,16 +173,26 @@ def stored_message(message: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
 
 
 def edit(copy: ThreadCopy, ts: str, text: str) -> bool:
-    """Apply an edit (already redacted text) to a message in the copy; False when it is not there."""
+    """Apply an edit (already redacted text) to a message in the copy, or keep it for the page that brings
+    the message (it may be in flight); False when nothing changed."""
     for message in copy.messages:
         if message["ts"] == ts:
+            changed = message["text"] != text or not message.get("edited")
             message["text"], message["edited"] = text, {"ts": ts}
-            return True
-    return False
+            return changed
+    if copy.edits.get(ts) == text:
+        return False
+    copy.edits = dict(list({**copy.edits, ts: text}.items())[-EVENTS_KEPT:])
+    return True
 
 
 def drop(copy: ThreadCopy, ts: str) -> bool:
-    """Remove a deleted message from the copy; False when it was not there."""
+    """Remove a deleted message from the copy and remember its ts, so no page read later (or in flight
+    now) brings it back; False when nothing changed."""
     before = len(copy.messages)
     copy.messages = [m for m in copy.messages if m["ts"] != ts]
-    return len(copy.messages) != before
+    copy.edits.pop(ts, None)
+    if ts in copy.deleted:
+        return len(copy.messages) != before
+    copy.deleted = [*copy.deleted, ts][-EVENTS_KEPT:]
+    return True

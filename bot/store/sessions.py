@@ -98,6 +98,8 @@ class Session(BaseModel):
     # A long thread's condensed earlier part, reused by the write step (keyed by those messages).
     condensed_key: str | None = None
     condensed_notes: str | None = None
+    # A read paused by Slack's slow tier holds no lease between pages: it is due again at this time (epoch s).
+    paused_until: float | None = None
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
 

@@ -1,7 +1,8 @@
 """The thread as read so far, in Redis: redacted messages and where the read stands (bot.spec.pacing).
 
 Kept between the pages of a read paced by Slack's slow tier, and after it, so the next version's read
-asks only for what came after it. Edits and deletions of replies (their events) are applied to it.
+asks only for what came after it; at the standard tier only while a read is under way (bot.flow.paced).
+Edits and deletions of replies (their events) are applied to it, and remembered for pages in flight.
 """
 
 from __future__ import annotations

@@ -18,14 +18,6 @@ def msgs(*numbers: int, reply_count: int | None = None) -> list[dict[str, Any]]:
     return found
 
 
-def test_the_formula_for_time_to_read() -> None:
-    # ceil(N / 15) pages, one a minute: 200 messages take about 14 minutes, 15 take one.
-    assert pacing.minutes_to_read(200) == 14
-    assert pacing.minutes_to_read(15) == 1 and pacing.minutes_to_read(16) == 2
-    assert pacing.minutes_to_read(0) == 0
-    assert pacing.minutes_to_read(60, window=2) == 1  # four pages of two seconds
-
-
 def test_auto_finds_the_slow_tier_from_a_page_cut_short_with_more_to_come() -> None:
     copy = ThreadCopy()
     assert pacing.page_size(copy, "auto") == 200
@@ -75,21 +67,43 @@ def test_progress_and_time_left() -> None:
     assert pacing.seconds_left(copy) == 26.0
 
 
-def test_no_page_is_read_twice_and_a_later_read_starts_after_the_newest_message() -> None:
+def test_at_the_slow_tier_no_page_is_read_twice_and_a_later_read_starts_after_the_newest_message() -> None:
     copy = ThreadCopy()
-    pacing.begin(copy)
-    pacing.absorb(copy, msgs(0, 1, 2, reply_count=4), "c1", asked=3, tier="auto", now=1.0)
-    pacing.begin(copy)  # a resumed read keeps its cursor
+    pacing.begin(copy, "limited")
+    pacing.absorb(copy, msgs(0, 1, 2, reply_count=4), "c1", asked=3, tier="limited", now=1.0)
+    pacing.begin(copy, "limited")  # a resumed read keeps its cursor
     assert copy.cursor == "c1" and not copy.complete
-    pacing.absorb(copy, msgs(3, 4), "", asked=3, tier="auto", now=2.0)
+    pacing.absorb(copy, msgs(3, 4), "", asked=3, tier="limited", now=2.0)
     assert copy.complete and [m["text"] for m in copy.messages] == ["m0", "m1", "m2", "m3", "m4"]
-    pacing.begin(copy)
+    pacing.begin(copy, "limited")
     assert copy.oldest == "1700000000.000004" and copy.cursor == "" and not copy.complete
     # Slack sends the parent first again (whatever `oldest` says): it replaces its older self.
     parent = msgs(0, reply_count=5)[0] | {"text": "m0 edited"}
-    pacing.absorb(copy, [parent, *msgs(5)], "", asked=3, tier="auto", now=3.0)
+    pacing.absorb(copy, [parent, *msgs(5)], "", asked=3, tier="limited", now=3.0)
     assert [m["text"] for m in copy.messages] == ["m0 edited", "m1", "m2", "m3", "m4", "m5"]
     assert copy.oldest == "" and copy.total == 6
+
+
+def test_at_the_standard_tier_every_read_reads_the_whole_thread_again() -> None:
+    # Slack's thread is the truth: a reply deleted or edited while its event was lost is seen by the next read.
+    copy = ThreadCopy()
+    pacing.absorb(copy, msgs(0, 1, 2, reply_count=2), "", asked=200, tier="auto", now=1.0)
+    assert copy.complete and not copy.limited
+    pacing.begin(copy, "auto")
+    assert copy == ThreadCopy()
+    limited = ThreadCopy()
+    pacing.absorb(limited, msgs(0, 1, 2, reply_count=2), "", asked=15, tier="limited", now=1.0)
+    pacing.begin(limited, "standard")  # the setting changed: the slow tier's copy is not trusted any more
+    assert limited.messages == [] and limited.oldest == ""
+
+
+def test_a_read_capped_at_the_message_limit_is_done_and_the_next_read_reads_nothing() -> None:
+    copy = ThreadCopy()
+    pacing.absorb(copy, msgs(*range(15), reply_count=99), "c1", asked=15, tier="limited", now=1.0)
+    pacing.cap(copy)
+    assert copy.complete and copy.cursor == "" and copy.oldest == ""
+    pacing.begin(copy, "limited")
+    assert not copy.complete and copy.oldest == "1700000000.000014" and copy.cursor == ""
 
 
 def test_the_stored_copy_is_redacted_and_keeps_only_what_the_transcript_uses() -> None:
@@ -115,6 +129,16 @@ def test_edits_and_deletions_apply_to_the_copy() -> None:
     copy = ThreadCopy(messages=msgs(0, 1, 2))
     assert pacing.edit(copy, "1700000000.000001", "changed") and copy.messages[1]["text"] == "changed"
     assert copy.messages[1]["edited"]
-    assert not pacing.edit(copy, "1700000000.000009", "x")
+    assert not pacing.edit(copy, "1700000000.000001", "changed")  # nothing new
     assert pacing.drop(copy, "1700000000.000002") and len(copy.messages) == 2
     assert not pacing.drop(copy, "1700000000.000002")
+
+
+def test_a_page_in_flight_during_a_deletion_or_an_edit_does_not_undo_it() -> None:
+    # The page was read before the events; it arrives after them, with the deleted reply and the old text.
+    copy = ThreadCopy(messages=msgs(0), cursor="c1")
+    assert pacing.drop(copy, "1700000000.000002") and copy.deleted == ["1700000000.000002"]
+    assert pacing.edit(copy, "1700000000.000003", "m3 changed")
+    pacing.absorb(copy, msgs(1, 2, 3, 4), "", asked=15, tier="limited", now=1.0)
+    assert [m["text"] for m in copy.messages] == ["m0", "m1", "m3 changed", "m4"]
+    assert copy.messages[2]["edited"] and copy.edits == {}
