@@ -68,12 +68,16 @@ class WorkspaceSettings(BaseModel):
 class WorkspaceDefaults(BaseSettings):
     """What workspace admins may override, and within which bounds; the defaults are the other settings."""
 
-    # Ceilings an admin's choice may not exceed (unset: no ceiling beyond the field's own bounds). With a
-    # budget ceiling set, an admin cannot turn their budget off (0) either.
+    # Ceilings an admin's choice may not exceed. Unset: the operator's own value (an admin may lower it, not
+    # raise it: anyone can install the app and becomes admin of their own workspace). With a budget ceiling
+    # (or the operator's own budget) above 0, an admin cannot turn their budget off (0) either.
     techspec_workspace_max_budget_usd: float | None = Field(default=None, ge=0)
     techspec_workspace_max_budget_tokens: int | None = Field(default=None, ge=0)
     techspec_workspace_max_active: int | None = Field(default=None, ge=1)
     techspec_workspace_max_starts_per_hour: int | None = Field(default=None, ge=1)
+    # Models a workspace may pick while it uses the operator's endpoint and key, comma-separated (unset: only
+    # OPENAI_MODEL). With a USD budget on, a model with no listed price is refused there too.
+    techspec_workspace_models: str = ""
     # Whether admins may point their workspace at their own model endpoint (off: model name only).
     techspec_workspace_endpoints: bool = True
     # An admin's endpoint must be https on a public address; these lift that for self-hosted set-ups
@@ -88,6 +92,11 @@ class WorkspaceDefaults(BaseSettings):
     techspec_workspace_template_max_bytes: int = Field(default=64_000, ge=1_000, le=1_000_000)
     # The environment's settings a workspace's effective ones were made from (set by for_workspace).
     _operator: Any = PrivateAttr(default=None)
+
+    def workspace_models(self) -> frozenset[str]:
+        """The models a workspace may pick on the operator's endpoint and key (always the operator's own)."""
+        listed = {name.strip() for name in self.operator_defaults().techspec_workspace_models.split(",")}
+        return frozenset(listed - {""} | {str(getattr(self.operator_defaults(), "openai_model", ""))})
 
     def for_workspace(self, workspace: WorkspaceSettings | None, api_key: str | None = None) -> Self:
         """These settings as the workspace sees them: its choices over the defaults (api_key: its opened key)."""

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from bot.config import ChannelMode, Settings, WorkspaceSettings
+from bot.llm.prices import PriceTable
 from bot.llm.endpoints import EndpointRefused, check_endpoint, probe_models
 from bot.slack.settings_view import TEMPLATE_TYPES, SettingsInput
 from bot.spec.sandbox import TemplateProblem, check_template
@@ -60,12 +61,18 @@ def checked_endpoint(settings: Settings, form: SettingsInput) -> str | None:
         raise Invalid("endpoint", f"Not saved: {exc}.") from None
 
 
-def checked_key(box: SecretBox | None, form: SettingsInput, current: WorkspaceSettings) -> str | None:
-    """The sealed key to store: a new one, none (removed), or the one stored before."""
+def checked_key(
+    box: SecretBox | None, form: SettingsInput, current: WorkspaceSettings, endpoint: str | None = None
+) -> str | None:
+    """The sealed key to store: a new one, none (removed), or the one stored before.
+
+    A stored key never follows a change of endpoint (another admin could point it at their own host): a
+    changed endpoint keeps a key only when one is entered in the same submission.
+    """
     if "key" in form.resets:
         return None
     if not form.api_key:
-        return current.api_key_sealed
+        return current.api_key_sealed if endpoint == current.openai_base_url else None
     if box is None:
         raise Invalid(
             "api_key", "Not saved: the operator must set TECHSPEC_ENCRYPTION_KEYS before a key can be stored."
@@ -124,16 +131,41 @@ def _number(form: SettingsInput, block: str, decimal: bool = False) -> float | N
 
 
 def checked_limits(settings: Settings, form: SettingsInput) -> dict[str, Any]:
-    """The limits and budgets to store (None: the default), each within the operator's ceiling."""
+    """The limits and budgets to store (None: the default), each within the operator's ceiling.
+
+    Without a TECHSPEC_WORKSPACE_MAX_* ceiling, the ceiling is the operator's own value: anyone can install
+    the app and is admin of their own workspace, so an admin may lower what the operator set, never raise it.
+    """
+    s = settings.operator_defaults()
     chosen: dict[str, Any] = {}
-    for block, name, _default, most in ACTIVE:
-        chosen[name] = _at_most(form, block, settings.techspec_workspace_max_active or most)
+    for block, name, default, most in ACTIVE:
+        chosen[name] = _at_most(form, block, min(s.techspec_workspace_max_active or getattr(s, default), most))
     chosen["max_starts_per_user_hour"] = _at_most(
-        form, "max_hour", settings.techspec_workspace_max_starts_per_hour or 10_000
+        form, "max_hour", s.techspec_workspace_max_starts_per_hour or s.techspec_max_starts_per_user_hour
     )
-    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", settings.techspec_workspace_max_budget_usd, True)
-    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", settings.techspec_workspace_max_budget_tokens)
+    usd = s.techspec_workspace_max_budget_usd or s.techspec_monthly_budget_usd or None
+    tokens = s.techspec_workspace_max_budget_tokens or s.techspec_monthly_budget_tokens or None
+    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", usd, True)
+    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", tokens)
     return chosen
+
+
+def checked_choice(settings: Settings, chosen: WorkspaceSettings) -> None:
+    """Invalid when the workspace would run a model the operator did not offer on the operator's own key.
+
+    On the operator's endpoint and key the operator pays: only OPENAI_MODEL and TECHSPEC_WORKSPACE_MODELS,
+    and (with a USD budget on) only priced ones, or an unpriced model would be counted at another's price.
+    """
+    s = settings.operator_defaults()
+    model = chosen.openai_model
+    if model is None or model == s.openai_model or chosen.openai_base_url or chosen.api_key_sealed:
+        return
+    offered = sorted(settings.workspace_models())
+    if model not in offered:
+        raise Invalid("model", f"On the operator's endpoint and key, pick one of: {', '.join(offered)}.")
+    budget = s.techspec_monthly_budget_usd if chosen.monthly_budget_usd is None else chosen.monthly_budget_usd
+    if budget and not PriceTable(s.techspec_model_prices).is_listed(model):
+        raise Invalid("model", f"{model} has no listed price, so the budget could not count it: ask the operator.")
 
 
 def _at_most(form: SettingsInput, block: str, most: int) -> int | None:
