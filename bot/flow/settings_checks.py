@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from bot.config import ChannelMode, Settings, WorkspaceSettings
-from bot.llm.prices import PriceTable
 from bot.llm.endpoints import EndpointRefused, check_endpoint, probe_models
+from bot.llm.prices import PriceTable
 from bot.slack.settings_view import TEMPLATE_TYPES, SettingsInput
 from bot.spec.sandbox import TemplateProblem, check_template
 from bot.store.crypto import SecretBox
@@ -89,7 +89,10 @@ def probe(rt: Runtime, box: SecretBox | None, chosen: WorkspaceSettings) -> None
         return
     key = open_key(box, chosen) if box is not None and chosen.api_key_sealed else None
     effective = rt.settings.for_workspace(chosen, key)
-    problem = probe_models(chosen.openai_base_url, effective.openai_api_key.get_secret_value(), seconds)
+    private = rt.settings.techspec_workspace_allow_private_endpoints
+    problem = probe_models(
+        chosen.openai_base_url, effective.openai_api_key.get_secret_value(), seconds, allow_private=private
+    )
     if problem is not None:
         raise Invalid("api_key" if "refused the key" in problem else "endpoint", f"Not saved: {problem}.")
 

@@ -106,7 +106,7 @@ def _form(rt: Runtime, ws: WorkspaceSettings) -> SettingsForm:
     numbers = {block: _shown(getattr(ws, name)) for block, name in DEFAULTS.items()}
     hints = {block: f"Default: {_shown(getattr(defaults, 'techspec_' + name))}." for block, name in DEFAULTS.items()}
     offered = ", ".join(sorted(s.workspace_models()))
-    hints["model"] = f"Default: {defaults.openai_model}. On the operator's endpoint: {offered}. Leave blank for the default."
+    hints["model"] = f"Default: {defaults.openai_model}. With the operator's endpoint and key: {offered}."
     hints["endpoint"] = (
         "https, on a public address. Leave blank for the operator's endpoint."
         " Changing it removes the stored key unless you enter a key with it."

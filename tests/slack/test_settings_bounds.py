@@ -31,9 +31,10 @@ def test_an_admin_may_lower_and_the_operator_may_allow_more() -> None:
     lowered = checked_limits(settings(), SettingsInput(numbers={"max_user": "2", "budget_usd": "50"}))
     assert lowered["max_active_per_user"] == 2 and lowered["monthly_budget_usd"] == pytest.approx(50)
     raised = settings(techspec_workspace_max_active=50, techspec_workspace_max_budget_usd=1000)
-    assert checked_limits(raised, SettingsInput(numbers={"max_user": "50", "budget_usd": "900"}))[
-        "max_active_per_user"
-    ] == 50
+    assert (
+        checked_limits(raised, SettingsInput(numbers={"max_user": "50", "budget_usd": "900"}))["max_active_per_user"]
+        == 50
+    )
     # A token budget the operator does not have (0) bounds nothing.
     assert checked_limits(settings(), SettingsInput(numbers={"budget_tokens": "0"}))["monthly_budget_tokens"] == 0
 
