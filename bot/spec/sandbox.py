@@ -2,8 +2,9 @@
 
 An admin's template is code the bot runs, so it gets Jinja's SandboxedEnvironment (no attribute walks
 to `__class__`, `__globals__` and the like), no loader beyond itself (no includes of server files),
-arithmetic that cannot build huge strings or numbers, and a bound on render time and output size
-(the deadline is checked from a trace function, so even a loop that writes nothing is stopped).
+arithmetic, formats, str methods and filters that cannot build huge strings or numbers (bot.spec.template_bounds),
+and a bound on render time and output size (the deadline is checked from a trace function, so even a loop that
+writes nothing is stopped). Every render runs in a limited child process (bot.spec.isolation).
 """
 
 from __future__ import annotations
