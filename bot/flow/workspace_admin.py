@@ -38,9 +38,7 @@ DEFAULTS = dict(
 
 def is_admin_now(rt: Runtime, user_id: str) -> bool:
     """Ask Slack (not the hour-long cache) whether the person is an admin or owner, and refresh the cache."""
-    answer = rt.slack.is_workspace_admin(user_id)
-    rt.admins.put(rt.scope, user_id, answer)
-    return answer
+    return rt.users.is_admin(rt.scope, user_id, rt.admins, fresh=True)
 
 
 def box_of(settings: Settings) -> SecretBox | None:
