@@ -34,12 +34,17 @@ class CheckedBackend(httpcore2.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
-        """A connection to the first of host's addresses, once all of them are known to be allowed."""
+        """A connection to one of host's addresses (tried in order), once all of them are known to be allowed."""
         try:
             addresses = checked_addresses(host, port, allow_private=self.allow_private)
         except AddressRefused as exc:
             raise httpcore2.ConnectError(str(exc)) from None
-        return self.inner.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+        for address in addresses[:-1]:
+            try:
+                return self.inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except httpcore2.ConnectError:
+                continue  # e.g. an IPv6 address on a host without IPv6: the next one may answer
+        return self.inner.connect_tcp(str(addresses[-1]), port, timeout, local_address, socket_options)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

@@ -16,6 +16,8 @@ import httpx2
 from bot.llm.addresses import AddressRefused, checked_addresses
 from bot.llm.egress import checked_client
 
+MAX_MODELS_BYTES = 1_000_000
+
 
 class EndpointRefused(ValueError):
     """Why an endpoint may not be used, in words for the admin."""
@@ -47,17 +49,30 @@ def probe_models(endpoint: str, api_key: str, timeout: float, *, allow_private: 
     Through the same checked client the model calls use: no redirects, only the addresses allowed.
     """
     try:
-        with checked_client(allow_private=allow_private, timeout=timeout) as client:
-            response = client.get(f"{endpoint}/models", headers={"Authorization": f"Bearer {api_key}"})
+        headers = {"Authorization": f"Bearer {api_key}"}
+        with (
+            checked_client(allow_private=allow_private, timeout=timeout) as client,
+            client.stream("GET", f"{endpoint}/models", headers=headers) as response,
+        ):
             if response.status_code in (401, 403):
                 return f"the endpoint refused the key (HTTP {response.status_code})"
             if response.status_code != 200:
                 return f"the endpoint answered HTTP {response.status_code} for /models"
-            json.loads(response.content[:1_000_000] or b"{}")
+            json.loads(_first_bytes(response, MAX_MODELS_BYTES) or b"{}")
     except httpx2.TimeoutException:
         return "the endpoint could not be reached (it did not answer in time)"
     except httpx2.HTTPError as exc:
         return f"the endpoint could not be reached ({exc or type(exc).__name__})"
     except ValueError:
-        return "the endpoint's /models answer is not JSON"
+        return "the endpoint's /models answer is not JSON (or longer than 1 MB)"
     return None
+
+
+def _first_bytes(response: httpx2.Response, most: int) -> bytes:
+    """At most `most` bytes of the body (a hostile endpoint could send an endless one)."""
+    body = b""
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > most:
+            raise ValueError("the /models answer is too long")
+    return body
