@@ -24,7 +24,7 @@ from jinja2.utils import Namespace
 
 from bot.spec import template_bounds as bounds
 from bot.spec.document import TechnicalSpecDraft
-from bot.spec.isolation import IsolatedProblem, preload, run_isolated
+from bot.spec.isolation import IsolatedProblem, preload, run_isolated, warm
 from bot.spec.render import FILTERS, TEMPLATE_NAME, Clarification, Quote, RenderContext
 from bot.spec.samples import sample_spec
 
@@ -160,6 +160,11 @@ def sample_context() -> RenderContext:
         condensed_history=True,
         redacted_count=1,
     )
+
+
+def start_isolation() -> None:
+    """Start the process admins' templates render from (a web worker calls this once it is up)."""
+    warm()
 
 
 def check_template(data: bytes, max_bytes: int) -> str:

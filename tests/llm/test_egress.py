@@ -47,6 +47,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         self.seen.append(f"{self.command} {self.path}")
+        if self.path.startswith("/huge"):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"[" + b"1," * 1_000_000 + b"1]")
+            return
         if self.path.startswith("/elsewhere"):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -96,3 +101,8 @@ def test_only_a_workspace_chosen_endpoint_gets_the_checked_client() -> None:
     assert _checked_http(operator, 5) is None
     chosen = operator.for_workspace(WorkspaceSettings(openai_base_url="https://models.example.com/v1"))
     assert isinstance(_checked_http(chosen, 5), httpx2.Client)
+
+
+def test_the_probe_reads_at_most_a_megabyte(redirector: str) -> None:
+    answer = probe_models(redirector.replace("/v1", "/huge"), "k", 2, allow_private=True)
+    assert "longer than 1 MB" in (answer or "")

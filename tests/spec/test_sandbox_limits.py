@@ -3,6 +3,7 @@ sandbox's bounds is stopped by the child process's memory and time limits, never
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -66,3 +67,14 @@ def test_an_admins_template_renders_a_spec_in_the_child() -> None:
     assert text.startswith(f"# {sample_spec().title}\n    x|y  |") and text.endswith("\n")
     with pytest.raises(TemplateProblem, match="line 2"):
         render_workspace("fine\n{{ nothing.here }}", sample_spec(), sample_context())
+
+
+def test_a_hostile_check_does_not_stall_the_callers_other_threads() -> None:
+    source = '{% set s = "a" * 1000000 %}{{ ([s] * 1000)|map("upper")|list|length }}'
+    checking = threading.Thread(target=lambda: refused_quickly(source) and None)
+    checking.start()
+    steps, started = 0, time.monotonic()
+    while checking.is_alive():
+        steps += 1  # the caller's other work goes on while the child renders
+        checking.join(0.001)
+    assert steps > 5 and time.monotonic() - started < SLACK_SECONDS
