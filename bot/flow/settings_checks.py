@@ -139,17 +139,13 @@ def checked_limits(settings: Settings, form: SettingsInput) -> dict[str, Any]:
     Without a TECHSPEC_WORKSPACE_MAX_* ceiling, the ceiling is the operator's own value: anyone can install
     the app and is admin of their own workspace, so an admin may lower what the operator set, never raise it.
     """
-    s = settings.operator_defaults()
+    most = settings.workspace_ceilings()
     chosen: dict[str, Any] = {}
-    for block, name, default, most in ACTIVE:
-        chosen[name] = _at_most(form, block, min(s.techspec_workspace_max_active or getattr(s, default), most))
-    chosen["max_starts_per_user_hour"] = _at_most(
-        form, "max_hour", s.techspec_workspace_max_starts_per_hour or s.techspec_max_starts_per_user_hour
-    )
-    usd = s.techspec_workspace_max_budget_usd or s.techspec_monthly_budget_usd or None
-    tokens = s.techspec_workspace_max_budget_tokens or s.techspec_monthly_budget_tokens or None
-    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", usd, True)
-    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", tokens)
+    for block, name, _default, _most in ACTIVE:
+        chosen[name] = _at_most(form, block, int(most[name] or 1))
+    chosen["max_starts_per_user_hour"] = _at_most(form, "max_hour", int(most["max_starts_per_user_hour"] or 1))
+    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", most["monthly_budget_usd"], True)
+    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", most["monthly_budget_tokens"])
     return chosen
 
 

@@ -62,3 +62,16 @@ def test_a_stored_key_does_not_follow_a_new_endpoint() -> None:
     assert checked_key(box, SettingsInput(), current, None) is None
     entered = checked_key(box, SettingsInput(api_key="sk-b"), current, "https://b.example/v1")
     assert entered is not None and box.open(entered) == "sk-b"
+
+
+def test_settings_stored_before_the_ceilings_are_brought_within_them() -> None:
+    stored = WorkspaceSettings(
+        max_active_per_user=1000, max_starts_per_user_hour=10_000, monthly_budget_usd=0, openai_model="o1-pro"
+    )
+    effective = settings().for_workspace(stored)
+    assert effective.techspec_max_active_per_user == 3 and effective.techspec_max_starts_per_user_hour == 10
+    assert effective.techspec_monthly_budget_usd == pytest.approx(200) and effective.openai_model == "gpt-4.1"
+    lowered = settings().for_workspace(WorkspaceSettings(max_active_per_user=2, monthly_budget_usd=20))
+    assert lowered.techspec_max_active_per_user == 2 and lowered.techspec_monthly_budget_usd == pytest.approx(20)
+    own = settings().for_workspace(WorkspaceSettings(openai_model="o1-pro", openai_base_url="https://x.example/v1"))
+    assert own.openai_model == "o1-pro"
