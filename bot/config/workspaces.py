@@ -18,6 +18,8 @@ ChannelMode = Literal["all", "allow", "deny"]
 # reach an endpoint the operator did not choose.
 NO_KEY = "none"
 MAX_CHANNELS = 100
+# The active-spec limits an admin may set (WorkspaceSettings field: the most the setting itself allows).
+ACTIVE_FIELDS = {"max_active_per_user": 1000, "max_active_per_channel": 10_000, "max_active_per_workspace": 100_000}
 
 
 class WorkspaceSettings(BaseModel):
@@ -68,12 +70,16 @@ class WorkspaceSettings(BaseModel):
 class WorkspaceDefaults(BaseSettings):
     """What workspace admins may override, and within which bounds; the defaults are the other settings."""
 
-    # Ceilings an admin's choice may not exceed (unset: no ceiling beyond the field's own bounds). With a
-    # budget ceiling set, an admin cannot turn their budget off (0) either.
+    # Ceilings an admin's choice may not exceed. Unset: the operator's own value (an admin may lower it, not
+    # raise it: anyone can install the app and becomes admin of their own workspace). With a budget ceiling
+    # (or the operator's own budget) above 0, an admin cannot turn their budget off (0) either.
     techspec_workspace_max_budget_usd: float | None = Field(default=None, ge=0)
     techspec_workspace_max_budget_tokens: int | None = Field(default=None, ge=0)
     techspec_workspace_max_active: int | None = Field(default=None, ge=1)
     techspec_workspace_max_starts_per_hour: int | None = Field(default=None, ge=1)
+    # Models a workspace may pick while it uses the operator's endpoint and key, comma-separated (unset: only
+    # OPENAI_MODEL). With a USD budget on, a model with no listed price is refused there too.
+    techspec_workspace_models: str = ""
     # Whether admins may point their workspace at their own model endpoint (off: model name only).
     techspec_workspace_endpoints: bool = True
     # An admin's endpoint must be https on a public address; these lift that for self-hosted set-ups
@@ -89,11 +95,45 @@ class WorkspaceDefaults(BaseSettings):
     # The environment's settings a workspace's effective ones were made from (set by for_workspace).
     _operator: Any = PrivateAttr(default=None)
 
+    def workspace_models(self) -> frozenset[str]:
+        """The models a workspace may pick on the operator's endpoint and key (always the operator's own)."""
+        listed = {name.strip() for name in self.operator_defaults().techspec_workspace_models.split(",")}
+        return frozenset(listed - {""} | {str(getattr(self.operator_defaults(), "openai_model", ""))})
+
+    def workspace_ceilings(self) -> dict[str, float | None]:
+        """The most an admin may store per WorkspaceSettings field (None: no ceiling; 0 is refused under one)."""
+        s, active = self.operator_defaults(), self.operator_defaults().techspec_workspace_max_active
+        own = {name: getattr(s, f"techspec_{name}") for name in ACTIVE_FIELDS}
+        ceilings: dict[str, float | None] = {
+            name: min(active or own[name], most) for name, most in ACTIVE_FIELDS.items()
+        }
+        ceilings["max_starts_per_user_hour"] = (
+            s.techspec_workspace_max_starts_per_hour or getattr(s, "techspec_max_starts_per_user_hour")  # noqa: B009
+        )
+        usd = s.techspec_workspace_max_budget_usd or getattr(s, "techspec_monthly_budget_usd")  # noqa: B009
+        tokens = s.techspec_workspace_max_budget_tokens or getattr(s, "techspec_monthly_budget_tokens")  # noqa: B009
+        ceilings["monthly_budget_usd"], ceilings["monthly_budget_tokens"] = usd or None, tokens or None
+        return ceilings
+
+    def within_ceilings(self, workspace: WorkspaceSettings, own_key: bool = False) -> WorkspaceSettings:
+        """workspace with values stored before today's ceilings brought within them (a budget of 0 under a
+        ceiling becomes the ceiling), and a model not offered on the operator's endpoint and key dropped."""
+        update: dict[str, Any] = {}
+        for name, most in self.workspace_ceilings().items():
+            value = getattr(workspace, name)
+            if value is not None and most is not None and (value > most or value == 0):
+                update[name] = int(most) if isinstance(value, int) else most
+        model = workspace.openai_model
+        own_model = own_key or workspace.openai_base_url is not None or workspace.api_key_sealed is not None
+        if model is not None and not own_model and model not in self.workspace_models():
+            update["openai_model"] = None
+        return workspace.model_copy(update=update) if update else workspace
+
     def for_workspace(self, workspace: WorkspaceSettings | None, api_key: str | None = None) -> Self:
         """These settings as the workspace sees them: its choices over the defaults (api_key: its opened key)."""
         if workspace is None:
             return self
-        update = workspace.overrides()
+        update = self.within_ceilings(workspace, own_key=api_key is not None).overrides()
         if api_key is not None:
             update["openai_api_key"] = SecretStr(api_key)
         elif workspace.openai_base_url is not None:

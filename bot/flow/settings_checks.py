@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import ChannelMode, Settings, WorkspaceSettings
 from bot.llm.endpoints import EndpointRefused, check_endpoint, probe_models
+from bot.llm.prices import PriceTable
 from bot.slack.settings_view import TEMPLATE_TYPES, SettingsInput
 from bot.spec.sandbox import TemplateProblem, check_template
 from bot.store.crypto import SecretBox
@@ -60,12 +61,18 @@ def checked_endpoint(settings: Settings, form: SettingsInput) -> str | None:
         raise Invalid("endpoint", f"Not saved: {exc}.") from None
 
 
-def checked_key(box: SecretBox | None, form: SettingsInput, current: WorkspaceSettings) -> str | None:
-    """The sealed key to store: a new one, none (removed), or the one stored before."""
+def checked_key(
+    box: SecretBox | None, form: SettingsInput, current: WorkspaceSettings, endpoint: str | None = None
+) -> str | None:
+    """The sealed key to store: a new one, none (removed), or the one stored before.
+
+    A stored key never follows a change of endpoint (another admin could point it at their own host): a
+    changed endpoint keeps a key only when one is entered in the same submission.
+    """
     if "key" in form.resets:
         return None
     if not form.api_key:
-        return current.api_key_sealed
+        return current.api_key_sealed if endpoint == current.openai_base_url else None
     if box is None:
         raise Invalid(
             "api_key", "Not saved: the operator must set TECHSPEC_ENCRYPTION_KEYS before a key can be stored."
@@ -82,7 +89,10 @@ def probe(rt: Runtime, box: SecretBox | None, chosen: WorkspaceSettings) -> None
         return
     key = open_key(box, chosen) if box is not None and chosen.api_key_sealed else None
     effective = rt.settings.for_workspace(chosen, key)
-    problem = probe_models(chosen.openai_base_url, effective.openai_api_key.get_secret_value(), seconds)
+    private = rt.settings.techspec_workspace_allow_private_endpoints
+    problem = probe_models(
+        chosen.openai_base_url, effective.openai_api_key.get_secret_value(), seconds, allow_private=private
+    )
     if problem is not None:
         raise Invalid("api_key" if "refused the key" in problem else "endpoint", f"Not saved: {problem}.")
 
@@ -124,16 +134,37 @@ def _number(form: SettingsInput, block: str, decimal: bool = False) -> float | N
 
 
 def checked_limits(settings: Settings, form: SettingsInput) -> dict[str, Any]:
-    """The limits and budgets to store (None: the default), each within the operator's ceiling."""
+    """The limits and budgets to store (None: the default), each within the operator's ceiling.
+
+    Without a TECHSPEC_WORKSPACE_MAX_* ceiling, the ceiling is the operator's own value: anyone can install
+    the app and is admin of their own workspace, so an admin may lower what the operator set, never raise it.
+    """
+    most = settings.workspace_ceilings()
     chosen: dict[str, Any] = {}
-    for block, name, _default, most in ACTIVE:
-        chosen[name] = _at_most(form, block, settings.techspec_workspace_max_active or most)
-    chosen["max_starts_per_user_hour"] = _at_most(
-        form, "max_hour", settings.techspec_workspace_max_starts_per_hour or 10_000
-    )
-    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", settings.techspec_workspace_max_budget_usd, True)
-    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", settings.techspec_workspace_max_budget_tokens)
+    for block, name, _default, _most in ACTIVE:
+        chosen[name] = _at_most(form, block, int(most[name] or 1))
+    chosen["max_starts_per_user_hour"] = _at_most(form, "max_hour", int(most["max_starts_per_user_hour"] or 1))
+    chosen["monthly_budget_usd"] = _budget(form, "budget_usd", most["monthly_budget_usd"], True)
+    chosen["monthly_budget_tokens"] = _budget(form, "budget_tokens", most["monthly_budget_tokens"])
     return chosen
+
+
+def checked_choice(settings: Settings, chosen: WorkspaceSettings) -> None:
+    """Invalid when the workspace would run a model the operator did not offer on the operator's own key.
+
+    On the operator's endpoint and key the operator pays: only OPENAI_MODEL and TECHSPEC_WORKSPACE_MODELS,
+    and (with a USD budget on) only priced ones, or an unpriced model would be counted at another's price.
+    """
+    s = settings.operator_defaults()
+    model = chosen.openai_model
+    if model is None or model == s.openai_model or chosen.openai_base_url or chosen.api_key_sealed:
+        return
+    offered = sorted(settings.workspace_models())
+    if model not in offered:
+        raise Invalid("model", f"On the operator's endpoint and key, pick one of: {', '.join(offered)}.")
+    budget = s.techspec_monthly_budget_usd if chosen.monthly_budget_usd is None else chosen.monthly_budget_usd
+    if budget and not PriceTable(s.techspec_model_prices).is_listed(model):
+        raise Invalid("model", f"{model} has no listed price, so the budget could not count it: ask the operator.")
 
 
 def _at_most(form: SettingsInput, block: str, most: int) -> int | None:

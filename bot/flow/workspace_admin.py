@@ -38,9 +38,7 @@ DEFAULTS = dict(
 
 def is_admin_now(rt: Runtime, user_id: str) -> bool:
     """Ask Slack (not the hour-long cache) whether the person is an admin or owner, and refresh the cache."""
-    answer = rt.slack.is_workspace_admin(user_id)
-    rt.admins.put(rt.scope, user_id, answer)
-    return answer
+    return rt.users.is_admin(rt.scope, user_id, rt.admins, fresh=True)
 
 
 def box_of(settings: Settings) -> SecretBox | None:
@@ -105,8 +103,12 @@ def _form(rt: Runtime, ws: WorkspaceSettings) -> SettingsForm:
     defaults = s.operator_defaults()
     numbers = {block: _shown(getattr(ws, name)) for block, name in DEFAULTS.items()}
     hints = {block: f"Default: {_shown(getattr(defaults, 'techspec_' + name))}." for block, name in DEFAULTS.items()}
-    hints["model"] = f"Default: {defaults.openai_model}. Leave blank for the default."
-    hints["endpoint"] = "https, on a public address. Leave blank for the operator's endpoint."
+    offered = ", ".join(sorted(s.workspace_models()))
+    hints["model"] = f"Default: {defaults.openai_model}. With the operator's endpoint and key: {offered}."
+    hints["endpoint"] = (
+        "https, on a public address. Leave blank for the operator's endpoint."
+        " Changing it removes the stored key unless you enter a key with it."
+    )
     return SettingsForm(
         model=ws.openai_model or "",
         endpoint=ws.openai_base_url or "",
@@ -140,10 +142,12 @@ def check_submission(
     try:
         mode, channels = checks.checked_channels(form)
         template, template_name = checks.checked_template(rt, form, current)
+        endpoint = checks.checked_endpoint(rt.settings, form)
+        allowed = rt.settings.techspec_workspace_endpoints
         chosen = WorkspaceSettings(
             openai_model=checks.checked_model(form),
-            openai_base_url=checks.checked_endpoint(rt.settings, form),
-            api_key_sealed=checks.checked_key(box, form, current) if rt.settings.techspec_workspace_endpoints else None,
+            openai_base_url=endpoint,
+            api_key_sealed=checks.checked_key(box, form, current, endpoint) if allowed else None,
             spec_template=template,
             template_name=template_name,
             channel_mode=mode,
@@ -152,6 +156,7 @@ def check_submission(
             updated_at=time.time(),
             **checks.checked_limits(rt.settings, form),
         )
+        checks.checked_choice(rt.settings, chosen)
         if chosen.openai_base_url != current.openai_base_url or chosen.api_key_sealed != current.api_key_sealed:
             checks.probe(rt, box, chosen)
     except checks.Invalid as exc:

@@ -27,7 +27,7 @@ from bot.spec.permalinks import build_permalink
 from bot.spec.records import Reply, SpecSummary
 from bot.spec.redaction import redact_text
 from bot.spec.render import Clarification, Quote, RenderContext, make_document_environment, render_spec
-from bot.spec.sandbox import TemplateProblem, workspace_environment
+from bot.spec.sandbox import TemplateProblem, render_workspace, workspace_environment
 from bot.spec.writer import WrittenSpec, write_checked_spec
 from bot.store.queue import JobKind
 from bot.store.sessions import Phase, Session
@@ -182,8 +182,11 @@ def _summary(written: WrittenSpec, sheet: AnswerSheet) -> SpecSummary:
 
 def render_document(rt: Runtime, spec: TechnicalSpecDraft, context: RenderContext, documents: Environment) -> str:
     """The document; an admin's template that fails on this spec (checked only against a sample) gives way
-    to the operator's, so the spec is still delivered, and the log says why."""
+    to the operator's, so the spec is still delivered, and the log says why. An admin's template renders in
+    a limited child process (bot.spec.isolation)."""
     try:
+        if rt.workspace is not None and rt.workspace.spec_template is not None:
+            return render_workspace(rt.workspace.spec_template, spec, context)
         return render_spec(spec, context, documents)
     except (TemplateProblem, TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError):
         if rt.workspace is None or rt.workspace.spec_template is None:

@@ -1,9 +1,8 @@
 """The only module that imports openai: single structured attempts, mode negotiation, usage.
 
-The structured mode is negotiated per endpoint and model (bot.llm.capabilities): a request the
-server rejects for its response_format moves to the next mode at once, with the server's reason
-logged, and the mode that works is remembered. Every call is sized: max_tokens from the schema's
-output size and what the context window leaves after the prompt.
+The structured mode is negotiated per endpoint and model (bot.llm.capabilities): a request the server rejects
+for its response_format moves to the next mode at once, with the server's reason logged, and the mode that
+works is remembered. Every call is sized: max_tokens from the schema's output size and the window left.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+import httpx2
 import openai
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
@@ -66,9 +66,13 @@ class ModelClient:
         structured_mode: str = "auto",
         options: CallOptions | None = None,
         capabilities: CapabilityCache | None = None,
+        http_client: httpx2.Client | None = None,  # a workspace's endpoint's checked one (bot.llm.egress)
     ) -> None:
         # The SDK retries connection errors, 408/409/429 and 5xx with backoff, honouring Retry-After.
-        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        self.client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, http_client=http_client
+        )
+        self.http_client = http_client
         self.api_key = api_key
         self.model = model
         self.max_retries = max_retries
@@ -94,7 +98,7 @@ class ModelClient:
         if self._capability is None:
             known = remembered(self.cache, self.endpoint, self.cache_name)
             if known is None or (self.options.mode != "auto" and known.mode != self.options.mode):
-                known = discover(self.client.base_url, self.api_key, self.model, self.options)
+                known = discover(self.client.base_url, self.api_key, self.model, self.options, self.http_client)
                 log.info("model endpoint discovered", extra=_describe(known))
                 self.cache.save(self.endpoint, self.cache_name, known.model_dump_json())
             else:

@@ -2,17 +2,21 @@
 
 An admin must not be able to point the bot (which runs inside the operator's network) at the cloud
 metadata service or at internal hosts: every address the host resolves to must be public, unless the
-operator allows private endpoints. The check is made when the admin saves it.
+operator allows private endpoints (the cloud metadata services never). The check is made when the admin
+saves it, and again on every connection the bot makes to it (bot.llm.egress).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
+
+import httpx2
+
+from bot.llm.addresses import AddressRefused, checked_addresses
+from bot.llm.egress import checked_client
+
+MAX_MODELS_BYTES = 1_000_000
 
 
 class EndpointRefused(ValueError):
@@ -32,52 +36,43 @@ def check_endpoint(url: str, *, allow_http: bool, allow_private: bool) -> str:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise EndpointRefused("the port is not a number between 1 and 65535") from None
-    if not allow_private:
-        for address in resolve(parts.hostname, port):
-            if not address.is_global or address.is_multicast:
-                raise EndpointRefused(
-                    f"{parts.hostname} is a private, local or reserved address: the operator does not allow those"
-                )
+    try:
+        checked_addresses(parts.hostname, port, allow_private=allow_private)
+    except AddressRefused as exc:
+        raise EndpointRefused(str(exc)) from None
     return url.strip().rstrip("/")
 
 
-def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address host resolves to; EndpointRefused when it resolves to none."""
+def probe_models(endpoint: str, api_key: str, timeout: float, *, allow_private: bool) -> str | None:
+    """None when GET <endpoint>/models answers with the key; else what went wrong, in words.
+
+    Through the same checked client the model calls use: no redirects, only the addresses allowed.
+    """
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise EndpointRefused(f"{host} could not be found (DNS)") from None
-    addresses = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # ::ffff:169.254.169.254 is the metadata service too
-        addresses.append(address)
-    if not addresses:
-        raise EndpointRefused(f"{host} has no address")
-    return addresses
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead the probe (and the key) to a host that was never checked: not followed."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        """Never follow."""
-        return None
-
-
-def probe_models(endpoint: str, api_key: str, timeout: float) -> str | None:
-    """None when GET <endpoint>/models answers with the key; else what went wrong, in words."""
-    request = urllib.request.Request(f"{endpoint}/models", headers={"Authorization": f"Bearer {api_key}"})
-    opener = urllib.request.build_opener(_NoRedirects())
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            json.loads(response.read(1_000_000) or b"{}")
-    except urllib.error.HTTPError as exc:
-        if exc.code in (401, 403):
-            return f"the endpoint refused the key (HTTP {exc.code})"
-        return f"the endpoint answered HTTP {exc.code} for /models"
-    except (OSError, ValueError) as exc:
-        reason = "it did not answer in time" if isinstance(exc, TimeoutError) else type(exc).__name__
-        return f"the endpoint could not be reached ({reason})"
+        headers = {"Authorization": f"Bearer {api_key}"}
+        with (
+            checked_client(allow_private=allow_private, timeout=timeout) as client,
+            client.stream("GET", f"{endpoint}/models", headers=headers) as response,
+        ):
+            if response.status_code in (401, 403):
+                return f"the endpoint refused the key (HTTP {response.status_code})"
+            if response.status_code != 200:
+                return f"the endpoint answered HTTP {response.status_code} for /models"
+            json.loads(_first_bytes(response, MAX_MODELS_BYTES) or b"{}")
+    except httpx2.TimeoutException:
+        return "the endpoint could not be reached (it did not answer in time)"
+    except httpx2.HTTPError as exc:
+        return f"the endpoint could not be reached ({exc or type(exc).__name__})"
+    except ValueError:
+        return "the endpoint's /models answer is not JSON (or longer than 1 MB)"
     return None
+
+
+def _first_bytes(response: httpx2.Response, most: int) -> bytes:
+    """At most `most` bytes of the body (a hostile endpoint could send an endless one)."""
+    body = b""
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > most:
+            raise ValueError("the /models answer is too long")
+    return body

@@ -9,19 +9,26 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+import httpx2
+
 from bot.llm.capabilities import MODES, CallOptions, Capability, from_props, server_kind, window_from_models
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 5.0
 
 
-def discover(base_url: object, api_key: str, model: str, options: CallOptions) -> Capability:
-    """What the server says about itself, completed by settings; the mode starts at the best one."""
+def discover(
+    base_url: object, api_key: str, model: str, options: CallOptions, http: httpx2.Client | None = None
+) -> Capability:
+    """What the server says about itself, completed by settings; the mode starts at the best one.
+
+    http: the checked client of a workspace-chosen endpoint (bot.llm.egress), used instead of urllib.
+    """
     base = str(base_url).rstrip("/")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     headers = {"Authorization": f"Bearer {api_key}"}
-    models = _get_json(f"{base}/models", headers)
-    props = _get_json(f"{root}/props", headers)
+    models = _get_json(f"{base}/models", headers, http)
+    props = _get_json(f"{root}/props", headers, http)
     window = window_from_models(models, model) if models else None
     slots = None
     if props is not None:
@@ -40,10 +47,18 @@ def discover(base_url: object, api_key: str, model: str, options: CallOptions) -
     )
 
 
-def _get_json(url: str, headers: Mapping[str, str]) -> dict[str, Any] | None:
+def _get_json(url: str, headers: Mapping[str, str], http: httpx2.Client | None = None) -> dict[str, Any] | None:
     """The JSON object at url, or None (absent, refused, not JSON): metadata is a bonus, never required."""
     if not url.startswith(("http://", "https://")):
         return None
+    if http is not None:
+        try:
+            response = http.get(url, headers=dict(headers), timeout=PROBE_TIMEOUT)
+            body = json.loads(response.content[:1_000_000]) if response.status_code == 200 else None
+        except (httpx2.HTTPError, ValueError) as exc:
+            log.info("model metadata unavailable", extra={"url": url, "error_type": type(exc).__name__})
+            return None
+        return body if isinstance(body, dict) else None
     request = urllib.request.Request(url, headers=dict(headers))  # noqa: S310 - scheme checked above
     try:
         with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:  # noqa: S310

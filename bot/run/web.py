@@ -22,6 +22,7 @@ from bot.obs import metrics
 from bot.obs.multiproc import process_dead
 from bot.run.exposition import build_registry, json_response, live_workers, serve_metrics
 from bot.run.pricing import metric_prices
+from bot.spec.sandbox import start_isolation
 from bot.store.keys import signature_warning_key
 from bot.wiring import Runtime, build_runtime, connect_redis, probe_redis
 
@@ -157,6 +158,7 @@ def build_web_app(settings: Settings) -> WsgiApp:
     # Short timeouts: Slack wants an ack within 3 s, so a stalled Redis must fail a request fast.
     connection = connect_redis(settings.redis_url, settings, socket_timeout=2.0, retries=1)
     metrics.set_prices(metric_prices(settings))
+    start_isolation()  # admins' templates are checked in its children, within Slack's 3 s
     return create_wsgi_app(build_runtime(settings, connection, JOBS), probe_redis(settings.redis_url, settings))
 
 

@@ -58,9 +58,13 @@ class UserDirectory:
         """Display names the cache already has for user_ids (no Slack call; used for mentions)."""
         return self.cache.get_many(sorted(set(user_ids))[:MENTION_LOOKUP_LIMIT])
 
-    def is_admin(self, team_id: str, user_id: str, flags: AdminStore) -> bool:
-        """True for a workspace admin or owner (cached for an hour in flags)."""
-        cached = flags.get(team_id, user_id)
+    def is_admin(self, team_id: str, user_id: str, flags: AdminStore, *, fresh: bool = False) -> bool:
+        """True for a workspace admin or owner (cached for an hour in flags).
+
+        fresh: ask Slack whatever the cache says (and refresh it), for a decision that changes settings: the
+        cache only decides what the Home tab shows.
+        """
+        cached = None if fresh else flags.get(team_id, user_id)
         if cached is None:
             cached = self.slack.is_workspace_admin(user_id)
             flags.put(team_id, user_id, cached)

@@ -112,7 +112,10 @@ def _model_blocks(form: SettingsForm) -> list[Block]:
     )
     if form.can_store_key:
         state = "set" if form.key_set else "not set"
-        hint = f"The key is {state}. Leave blank to keep it; it is stored encrypted and never shown."
+        hint = (
+            f"The key is {state}. Leave blank to keep it (changing the endpoint removes it unless you enter"
+            " a key with it); it is stored encrypted and never shown."
+        )
         blocks.append(_text_input("api_key", "API key for that endpoint", "", hint, placeholder="sk-…"))
     else:
         note = "A key cannot be stored yet: the operator must set `TECHSPEC_ENCRYPTION_KEYS` first."

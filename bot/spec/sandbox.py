@@ -2,8 +2,9 @@
 
 An admin's template is code the bot runs, so it gets Jinja's SandboxedEnvironment (no attribute walks
 to `__class__`, `__globals__` and the like), no loader beyond itself (no includes of server files),
-arithmetic that cannot build huge strings or numbers, and a bound on render time and output size
-(the deadline is checked from a trace function, so even a loop that writes nothing is stopped).
+arithmetic, formats, str methods and filters that cannot build huge strings or numbers (bot.spec.template_bounds),
+and a bound on render time and output size (the deadline is checked from a trace function, so even a loop that
+writes nothing is stopped). Every render runs in a limited child process (bot.spec.isolation).
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace
 
+from bot.spec import template_bounds as bounds
+from bot.spec.document import TechnicalSpecDraft
+from bot.spec.isolation import IsolatedProblem, preload, run_isolated, warm
 from bot.spec.render import FILTERS, TEMPLATE_NAME, Clarification, Quote, RenderContext
 from bot.spec.samples import sample_spec
 
 RENDER_SECONDS = 1.0
-MAX_OUTPUT_CHARS = 1_000_000
+MAX_OUTPUT_CHARS = bounds.MAX_OUTPUT_CHARS
+# The child process rendering an admin's template is killed after this (bot.spec.isolation).
+WALL_SECONDS = RENDER_SECONDS + 0.5
 MAX_RANGE = 10_000
 SHOWN_NAME = "your template"
+preload(__name__)
 
 
 class TemplateProblem(ValueError):
@@ -61,39 +68,33 @@ def _bounded_range(*args: int) -> range:
 class WorkspaceDocuments(SandboxedEnvironment):
     """The sandboxed environment an admin's spec template renders in."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """`*`, `**` and `+` without building huge values (the sandbox calls this for these operators)."""
+        """`*`, `**`, `+` and `%` without building huge values (the sandbox calls this for these operators)."""
         if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 100:
-                raise TemplateProblem("exponents above 100 are not allowed")
-            return left**right
+            return bounds.power(left, right)
         if operator == "+":
-            return _small(left + right)
-        if isinstance(left, int) and isinstance(right, str | list | tuple):
-            left, right = right, left
-        if isinstance(left, str | list | tuple) and isinstance(right, int) and len(left) * right > MAX_OUTPUT_CHARS:
-            raise TemplateProblem("repeating text or lists that many times is not allowed")
-        return left * right
+            return bounds.small(left + right)
+        if operator == "%":
+            return bounds.percent_format(left, right) if isinstance(left, str) else bounds.small(left % right)
+        return bounds.times(left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's
+        """A call from the template, once a str method is known not to build a huge string."""
+        bounds.check_method(__obj, args, kwargs)
+        return bounds.small(super().call(__context, __obj, *args, **kwargs))
 
     def concat(self, parts: Iterable[str]) -> str:
         """Join the render's output, stopping it past the size bound or the deadline."""
         return bounded_join(parts, time.monotonic() + RENDER_SECONDS)
 
 
-def _small(value: Any) -> Any:
-    """value, unless it is text or a list longer than any document may be."""
-    if isinstance(value, str | list | tuple) and len(value) > MAX_OUTPUT_CHARS:
-        raise TemplateProblem(f"a value grew past {MAX_OUTPUT_CHARS:,} characters or items")
-    return value
-
-
 class _BoundedNamespace(Namespace):
     """namespace() whose attributes cannot grow past the output bound (a loop doubling a string would)."""
 
     def __setitem__(self, name: str, value: Any) -> None:
-        super().__setitem__(name, _small(value))
+        super().__setitem__(name, bounds.small(value))
 
 
 def bounded_join(parts: Iterable[str], deadline: float) -> str:
@@ -136,6 +137,10 @@ def workspace_environment(source: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters.update(bounds.bounded_filters(env.filters))
+    env.globals["lipsum"] = bounds.bounded(
+        cast(Callable[..., Any], env.globals["lipsum"]), bounds.LIPSUM_LIMITS, "lipsum"
+    )
     env.globals["range"] = _bounded_range
     env.globals["namespace"] = _BoundedNamespace
     return env
@@ -157,8 +162,17 @@ def sample_context() -> RenderContext:
     )
 
 
+def start_isolation() -> None:
+    """Start the process admins' templates render from (a web worker calls this once it is up)."""
+    warm()
+
+
 def check_template(data: bytes, max_bytes: int) -> str:
-    """The template's text if it is safe to save; TemplateProblem saying what is wrong (and where) if not."""
+    """The template's text if it is safe to save; TemplateProblem saying what is wrong (and where) if not.
+
+    The sample render runs in a limited child process (bot.spec.isolation), so a hostile template costs
+    the web process at most WALL_SECONDS of waiting and never its memory or CPU.
+    """
     if len(data) > max_bytes:
         raise TemplateProblem(f"the file is {len(data):,} bytes; the most allowed is {max_bytes:,}")
     try:
@@ -167,9 +181,29 @@ def check_template(data: bytes, max_bytes: int) -> str:
         raise TemplateProblem(f"the file is not UTF-8 text (byte {exc.start})") from None
     if not source.strip():
         raise TemplateProblem("the file is empty")
+    text = _isolated(_render_checked, (source, sample_spec(), sample_context()))
+    if not text.strip():
+        raise TemplateProblem("the template renders an empty document")
+    return source
+
+
+def render_workspace(source: str, spec: TechnicalSpecDraft, context: RenderContext) -> str:
+    """The document from an admin's template, rendered in a limited child; TemplateProblem if it fails."""
+    return str(_isolated(_render_checked, (source, spec, context))).rstrip("\n") + "\n"
+
+
+def _isolated(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    try:
+        return run_isolated(function, args, seconds=WALL_SECONDS)
+    except IsolatedProblem as exc:
+        raise TemplateProblem(str(exc)) from None
+
+
+def _render_checked(source: str, spec: TechnicalSpecDraft, context: RenderContext) -> str:
+    """source rendered (in the child); TemplateProblem saying what is wrong (and where) if it fails."""
     env = workspace_environment(source)
     try:
-        text = env.get_template(TEMPLATE_NAME).render(spec=sample_spec(), ctx=sample_context())
+        return env.get_template(TEMPLATE_NAME).render(spec=spec, ctx=context)
     except TemplateProblem as exc:
         raise TemplateProblem(_where(exc) + str(exc)) from None
     except TemplateSyntaxError as exc:
@@ -178,9 +212,6 @@ def check_template(data: bytes, max_bytes: int) -> str:
         raise TemplateProblem(_where(exc) + f"it includes {exc.name!r}: a template must be one file") from None
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         raise TemplateProblem(_where(exc) + _message(exc)) from None
-    if not text.strip():
-        raise TemplateProblem("the template renders an empty document")
-    return source
 
 
 def _message(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
+import httpx2
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -21,6 +22,7 @@ from redis.retry import Retry
 from bot.config import Settings, WorkspaceSettings
 from bot.llm.capabilities import CallOptions
 from bot.llm.client import ModelClient, Usage
+from bot.llm.egress import checked_client
 from bot.llm.port import PromptedModel
 from bot.llm.prices import PriceTable
 from bot.llm.prompts import PromptLibrary
@@ -99,6 +101,7 @@ class Runtime:
         """A client for the configured endpoint; every call it makes counts against the workspace's budget."""
         s = self.settings
         client = ModelClient(
+            http_client=_checked_http(s, timeout),
             api_key=s.openai_api_key.get_secret_value(),
             base_url=s.openai_base_url,
             model=s.openai_model,
@@ -252,3 +255,10 @@ def current_runtime() -> Runtime:
     if _current is None:
         raise RuntimeError("no runtime: start the process through `python -m bot`")
     return _current
+
+
+def _checked_http(s: Settings, timeout: float) -> httpx2.Client | None:
+    """The checked HTTP client (bot.llm.egress) for an endpoint a workspace chose; None for the operator's."""
+    if s.openai_base_url is None or s.openai_base_url == s.operator_defaults().openai_base_url:
+        return None
+    return checked_client(allow_private=s.techspec_workspace_allow_private_endpoints, timeout=timeout)

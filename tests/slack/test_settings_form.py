@@ -56,7 +56,7 @@ def test_limits_stay_within_the_operators_ceilings() -> None:
         with pytest.raises(Invalid) as caught:
             checked_limits(bounded, SettingsInput(numbers={field: value}))
         assert caught.value.block == field
-    unbounded = checked_limits(settings(), SettingsInput(numbers={"budget_usd": "0"}))
+    unbounded = checked_limits(settings(techspec_monthly_budget_usd=0), SettingsInput(numbers={"budget_usd": "0"}))
     assert unbounded["monthly_budget_usd"] == 0 and unbounded["max_active_per_user"] is None
 
 
