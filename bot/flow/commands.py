@@ -45,7 +45,7 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
-    if not rt.store.claim_trigger(str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
+    if not rt.store.claim_trigger(rt.scope, str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
         return "duplicate"  # the same command delivered (or replayed) again
     # The words of `/techspec <words>` are stored in the job and posted as the new thread's root.
     payload["text"] = redact_text(str(payload.get("text") or ""))

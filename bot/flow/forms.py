@@ -65,7 +65,7 @@ def first_submission(rt: Runtime, session: Session, view: dict[str, Any]) -> boo
     """True the first time this submission (the view and what was typed in it) is seen."""
     values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
     digest = hashlib.sha256(values.encode()).hexdigest()[:16]
-    if rt.store.claim_trigger(session.channel_id, f"view:{view.get('id')}:{digest}"):
+    if rt.store.claim_trigger(session.team_id, session.channel_id, f"view:{view.get('id')}:{digest}", session.key):
         return True
     log.info("form submission seen before; ignored")
     return False

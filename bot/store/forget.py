@@ -27,6 +27,7 @@ from bot.store.keys import (
     PREFIX,
     capability_pattern,
     is_family_key,
+    legacy_trigger_pattern,
     marker_pattern,
     name_pattern,
     recent_pattern,
@@ -39,6 +40,7 @@ from bot.store.keys import (
 
 log = logging.getLogger(__name__)
 SCAN_COUNT = 500
+TRIGGER_PREFIX = f"{PREFIX}:trigger:"
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ class Forgetter:
 
     def forget(self, scope: Scope) -> Forgotten:
         """Delete every record about scope; returns counts (never the ids themselves)."""
+        # Trigger marks are matched apart: a shared channel's marks of another tenant name the channel too.
         keys = set(self._scan(f"{PREFIX}:*{scope.channel_id or scope.team_id}*", scope.names_key))
+        keys = {k for k in keys if not k.startswith(TRIGGER_PREFIX)}
         sessions = {session_key_of(k) for k in keys if is_family_key(k)}
         if scope.thread_ts is not None:
             sessions.add(session_key(scope.team_id, scope.channel_id or "", scope.thread_ts))
@@ -142,16 +146,16 @@ class Forgetter:
         return found
 
     def _triggers(self, scope: Scope, sessions: set[str]) -> list[str]:
-        """Trigger marks: a channel's all; a thread's those whose value is its session (or on its root)."""
-        if scope.channel_id is None:
-            channels = {key.split(":")[3] for key in sessions}
-            found = [k for channel in channels for k in self._scan(trigger_pattern(channel))]
-            return found + self._by_value(self._scan(f"{PREFIX}:trigger:*"), lambda v: f":{scope.team_id}:" in v)
-        marks = self._scan(trigger_pattern(scope.channel_id))
-        if scope.thread_ts is None:
-            return marks
-        on_root = [k for k in marks if k.endswith(f":{scope.thread_ts}")]
-        return on_root + self._by_value(marks, lambda value: value in sessions)
+        """Trigger marks of the scope's tenant only (a Slack Connect channel's other side keeps its own): a
+        workspace's or channel's all; a thread's those on its root or whose value is its session."""
+        marks = self._scan(trigger_pattern(scope.team_id, scope.channel_id))
+        if scope.thread_ts is not None:
+            on_root = [k for k in marks if k.endswith(f":{scope.thread_ts}")]
+            marks = on_root + self._by_value(marks, lambda value: value in sessions)
+        # Marks from before they were per tenant name no tenant in their key: taken by their value (the session
+        # they started); the valueless ones (clicks) name nobody's data and expire with the session TTL.
+        legacy = [k for k in self._scan(legacy_trigger_pattern(scope.channel_id)) if _is_legacy_trigger(k)]
+        return marks + self._by_value(legacy, lambda value: value in sessions or scope.names_member(value))
 
     def _by_value(self, keys: list[str], match: Callable[[str], bool]) -> list[str]:
         if not keys:
@@ -200,6 +204,11 @@ class Forgetter:
             return Job.fetch(job_id, connection=self.redis).get_status() == JobStatus.STARTED
         except NoSuchJobError:
             return False
+
+
+def _is_legacy_trigger(key: str) -> bool:
+    """True for a trigger mark in the format without a tenant (its first part is a channel: C…, G…, D…)."""
+    return key.removeprefix(TRIGGER_PREFIX)[:1] not in ("T", "E")
 
 
 def _mentions(text: str, token: str) -> bool:

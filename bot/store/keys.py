@@ -82,8 +82,14 @@ def attempts_key(session_key_: str) -> str:
     return _sibling(session_key_, "attempts")
 
 
-def trigger_key(channel_id: str, message_ts: str) -> str:
-    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries)."""
+def trigger_key(scope: str, channel_id: str, message_ts: str) -> str:
+    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries), per
+    tenant: a Slack Connect channel has the same id in both organisations, and each handles its own."""
+    return f"{PREFIX}:trigger:{scope}:{channel_id}:{message_ts}"
+
+
+def legacy_trigger_key(channel_id: str, message_ts: str) -> str:
+    """A trigger mark as releases before per-tenant marks wrote it (still honoured until it expires)."""
     return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
 
 
@@ -120,8 +126,9 @@ def family_pattern(team_id: str, channel_id: str | None = None, thread_ts: str |
 
 
 def is_family_key(key: str) -> bool:
-    """True for a per-thread record: kind, team, channel and thread ts after the prefix."""
-    return key.startswith(f"{PREFIX}:") and key.count(":") == 4
+    """True for a per-thread record: kind, team, channel and thread ts after the prefix (a trigger mark has
+    as many parts, but names a message or a click, not a thread's record)."""
+    return key.startswith(f"{PREFIX}:") and key.count(":") == 4 and not key.startswith(f"{PREFIX}:trigger:")
 
 
 def session_key_of(key: str) -> str:
@@ -130,9 +137,16 @@ def session_key_of(key: str) -> str:
     return f"{PREFIX}:session:{rest}"
 
 
-def trigger_pattern(channel_id: str) -> str:
-    """SCAN pattern for the trigger marks of one channel."""
-    return f"{PREFIX}:trigger:{_glob_escape(channel_id)}:*"
+def trigger_pattern(scope: str, channel_id: str | None = None) -> str:
+    """SCAN pattern for the trigger marks of a tenant, or of one of its channels."""
+    if channel_id is None:
+        return f"{PREFIX}:trigger:{_glob_escape(scope)}:*"
+    return f"{PREFIX}:trigger:{_glob_escape(scope)}:{_glob_escape(channel_id)}:*"
+
+
+def legacy_trigger_pattern(channel_id: str | None = None) -> str:
+    """SCAN pattern for the trigger marks written before they were per tenant (a channel's, or every one)."""
+    return f"{PREFIX}:trigger:{_glob_escape(channel_id)}:*" if channel_id else f"{PREFIX}:trigger:*"
 
 
 def marker_pattern(session_key_: str) -> str:
