@@ -39,14 +39,14 @@ def tenant_of(context: BoltContext) -> TenantRef:
         named = tenant_ref(body)
         enterprise = context.enterprise_id or named.enterprise_id
         org_install = bool(context.is_enterprise_install or named.org_install) and bool(enterprise)
-        team = context.team_id if not org_install and context.team_id else named.team_id
-        return TenantRef(team_id=team or context.team_id or "", enterprise_id=enterprise, org_install=org_install)
+        named_team = context.team_id if not org_install and context.team_id else named.team_id
+        return TenantRef(team_id=named_team or context.team_id or "", enterprise_id=enterprise, org_install=org_install)
     enterprise = result.enterprise_id or context.enterprise_id
     # An org-wide token's auth.test names the org as its team (or no team): it is never a workspace's own.
     org_install = bool(enterprise) and (result.team_id is None or result.team_id == enterprise)
     if org_install:
-        team = payload_team(body, org_install=True) or (context.team_id if context.team_id != enterprise else None)
-        return TenantRef(team_id=team or "", enterprise_id=enterprise, org_install=True)
+        where = payload_team(body, org_install=True) or (context.team_id if context.team_id != enterprise else None)
+        return TenantRef(team_id=where or "", enterprise_id=enterprise, org_install=True)
     team = result.team_id or payload_team(body, org_install=False) or context.team_id
     return TenantRef(team_id=team or "", enterprise_id=enterprise)
 

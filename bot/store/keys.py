@@ -260,7 +260,16 @@ def capability_key(endpoint: str, model: str) -> str:
 # -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
 
 OAUTH_STATE_TTL_SECONDS = 600  # a browser's OAuth `state`, /slack/install -> /slack/oauth_redirect: single use
-ROTATION_LOCK_SECONDS = 30  # held while a token is refreshed, so a refresh token is spent once
+# oauth.v2.access for a refresh: each attempt is cut off after ROTATION_CALL_SECONDS, and only a 429 (Slack
+# did nothing) is tried again, at most ROTATION_RATE_LIMIT_RETRIES times.
+ROTATION_CALL_SECONDS = 20
+ROTATION_RATE_LIMIT_RETRIES = 2
+# Held while a token is refreshed, so a refresh token is spent once: outlasts the worst case of the call
+# (every attempt timing out, plus Retry-After waits of up to a minute each). The save is fenced as well.
+ROTATION_RETRY_AFTER_SECONDS = 60
+ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * ROTATION_CALL_SECONDS + (
+    ROTATION_RATE_LIMIT_RETRIES + 1
+) * ROTATION_RETRY_AFTER_SECONDS
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:

@@ -28,11 +28,11 @@ from bot.store.keys import (
     attempts_key,
     attributions_key,
     history_key,
+    legacy_trigger_key,
     lock_key,
     replies_key,
     session_key,
     thread_copy_key,
-    legacy_trigger_key,
     trigger_key,
 )
 from bot.store.limits import hold_or_free
