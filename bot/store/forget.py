@@ -115,7 +115,8 @@ class Forgetter:
         return Forgotten(keys=deleted, jobs=jobs, running=running)
 
     def org_scopes(self, enterprise_id: str) -> list[str]:
-        """Every scope of an org-wide install's workspaces that has records ("E….T…")."""
+        """Every scope of an org-wide install's workspaces that has records ("E….T…"), queued jobs included (a
+        `/techspec` queued for a workspace that has nothing else stored names its scope only in its arguments)."""
         prefix = f"{enterprise_id}{SCOPE_SEPARATOR}"
         found = {
             part
@@ -123,6 +124,9 @@ class Forgetter:
             for part in key.split(":")
             if part.startswith(prefix) and len(part) > len(prefix)
         }
+        named = re.compile(rf"(?<![A-Za-z0-9.]){re.escape(prefix)}[A-Za-z0-9]+")
+        for job in self._jobs():
+            found.update(named.findall(_job_text(job)))
         return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
@@ -184,10 +188,9 @@ class Forgetter:
 
     def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
         """Delete the queue's jobs about scope (queued, scheduled, finished, failed) and their results."""
-        ids = [key.removeprefix("rq:job:") for key in self._scan("rq:job:*") if key.count(":") == 2]
         deleted, running = 0, []
-        for job in Job.fetch_many(ids, connection=self.redis):
-            if job is None or not scope.names_job(_job_text(job)):
+        for job in self._jobs():
+            if not scope.names_job(_job_text(job)):
                 continue
             if job.get_status(refresh=False) == JobStatus.STARTED:
                 running.append(job.id)
@@ -198,6 +201,11 @@ class Forgetter:
             self.redis.delete(Result.get_key(job.id), f"rq:executions:{job.id}")
             deleted += 1
         return deleted, running
+
+    def _jobs(self) -> list[Job]:
+        """Every job the queue still holds (queued, scheduled, running, finished, failed)."""
+        ids = [key.removeprefix("rq:job:") for key in self._scan("rq:job:*") if key.count(":") == 2]
+        return [job for job in Job.fetch_many(ids, connection=self.redis) if job is not None]
 
     def _is_running(self, job_id: str) -> bool:
         try:

@@ -113,3 +113,21 @@ def test_forgetting_a_tenant_leaves_the_other_sides_marks_in_a_shared_channel(re
         for ts in ("1.1", "action:7.7"):
             store.claim_trigger("T1", "C1", ts, mine)
         redis_conn.set("techspec:trigger:C1:9.9", mine)
+
+
+def test_an_org_uninstall_finds_a_workspace_named_only_by_a_queued_command(redis_conn: redis.Redis) -> None:
+    queue = JobQueue(
+        redis_conn,
+        "techspec",
+        jobs=dict.fromkeys(JobKind, print),
+        on_failure=print,
+        job_timeout=60,
+        retry_intervals=[1],
+    )
+    queue.enqueue(JobKind.COMMAND, {"team_id": "E1.T5", "channel_id": "C5", "text": "a topic"}, job_id="command-e1")
+    queue.enqueue(JobKind.COMMAND, {"team_id": "E10.T6", "channel_id": "C6", "text": "a topic"}, job_id="command-e10")
+    forgetter = Forgetter(redis_conn)
+    assert forgetter.org_scopes("E1") == ["E1.T5"]
+    for scope in forgetter.org_scopes("E1"):
+        forgetter.forget(Scope(scope))
+    assert where_found(redis_conn, ["E1.T5"]) == [] and where_found(redis_conn, ["E10.T6"]) != []
