@@ -192,7 +192,7 @@ def on_home_opened(rt: Runtime) -> Listener:
                 publish = members_only(
                     wrt,
                     asker_of(body, context, user_id),
-                    lambda: home.publish_home(wrt, scope_of(context), user_id),
+                    lambda: home.publish_home(wrt, user_id),
                     lambda _: log.info("no Home tab for someone outside the installation's organisation"),
                 )
                 guarded(wrt, None, publish, None)
