@@ -154,11 +154,6 @@ def marker_pattern(session_key_: str) -> str:
     return f"{PREFIX}:*:{session_digest(session_key_)}*"
 
 
-def job_digest(session_key_: str) -> str:
-    """The part of a session's job ids that names the session (bot.store.queue.job_id builds them)."""
-    return session_digest(session_key_)
-
-
 def recent_pattern(team_id: str) -> str:
     """SCAN pattern for every person's recent specs in a workspace."""
     return f"{PREFIX}:recent:{_glob_escape(team_id)}:*"
@@ -267,9 +262,7 @@ ROTATION_RATE_LIMIT_RETRIES = 2
 # Held while a token is refreshed, so a refresh token is spent once: outlasts the worst case of the call
 # (every attempt timing out, plus Retry-After waits of up to a minute each). The save is fenced as well.
 ROTATION_RETRY_AFTER_SECONDS = 60
-ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * ROTATION_CALL_SECONDS + (
-    ROTATION_RATE_LIMIT_RETRIES + 1
-) * ROTATION_RETRY_AFTER_SECONDS
+ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * (ROTATION_CALL_SECONDS + ROTATION_RETRY_AFTER_SECONDS)
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
