@@ -34,8 +34,9 @@ def tenant_of(context: BoltContext) -> TenantRef:
     body = context.get(PAYLOAD)
     body = body if isinstance(body, dict) else {}
     result = context.authorize_result
-    if result is None:
-        # No authorize (the uninstall events, whose token is gone already): the payload is all there is.
+    if result is None or not (result.bot_token or result.user_token):
+        # No authorize, or Bolt's stand-in for the uninstall events (their token is gone already: no auth.test,
+        # ids copied from the payload): the payload is all there is.
         named = tenant_ref(body)
         enterprise = context.enterprise_id or named.enterprise_id
         org_install = bool(context.is_enterprise_install or named.org_install) and bool(enterprise)

@@ -188,16 +188,24 @@ def bolt_context(body: dict[str, Any], authorized: tuple[str | None, str | None]
         }
     )
     if authorized is not None:
-        context["authorize_result"] = AuthorizeResult(enterprise_id=authorized[0], team_id=authorized[1])
+        result = AuthorizeResult(enterprise_id=authorized[0], team_id=authorized[1], bot_token="xoxb-1")
+        context["authorize_result"] = result
     return context
 
 
 def test_one_resolver_takes_the_authorized_installation_and_the_payloads_workspace() -> None:
+    from slack_bolt.authorization import AuthorizeResult
+
     from bot.listeners.tenants import tenant_of
 
     org = envelope(MENTION, ORG_AUTH, team_id="T2", enterprise_id="E1", context_team_id="T2")
     assert tenant_of(bolt_context(org, ("E1", "E1"))).scope == "E1.T2"
     assert tenant_of(bolt_context(org, None)).scope == "E1.T2"  # no authorize (uninstall events): the payload
+    # app_uninstalled of an org-wide install: Bolt's stand-in result copies the payload's ids (no token).
+    gone = envelope({"type": "app_uninstalled"}, ORG_AUTH, team_id="T2", enterprise_id="E1")
+    stand_in = bolt_context(gone, None)
+    stand_in["authorize_result"] = AuthorizeResult(enterprise_id="E1", team_id="T2")
+    assert tenant_of(stand_in) == TenantRef(team_id="T2", enterprise_id="E1", org_install=True)
     # Slack Connect: the installation's own workspace, never the other side's.
     shared = envelope(MENTION, {**WORKSPACE_AUTH, "team_id": "T1"}, team_id="T9")
     assert tenant_of(bolt_context(shared, (None, "T1"))).scope == "T1"
