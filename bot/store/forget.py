@@ -54,9 +54,11 @@ class Scope:
     def names_key(self, key: str) -> bool:
         """True when a key's segments name this scope (team; team and channel; team, channel and thread)."""
         parts = key.split(":")
+        if self.team_id not in parts:
+            return False  # a Slack Connect channel has the same id on both sides: the other tenant's stay
         if self.thread_ts is not None:
             return any(parts[i : i + 2] == [self.channel_id, self.thread_ts] for i in range(len(parts) - 1))
-        return (self.channel_id or self.team_id) in parts
+        return self.channel_id is None or self.channel_id in parts
 
     def names_member(self, member: str) -> bool:
         """True when a set member (a session key, or one with a suffix) belongs to this scope."""
