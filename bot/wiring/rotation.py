@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import redis
 from redis.exceptions import LockError
+from redis.lock import Lock
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -139,12 +140,16 @@ class RefreshingInstallationStore(RedisInstallationStore):
         if found is None or not found.bot_refresh_token:
             return found
         tenant = tenant_of_install(found.enterprise_id, found.team_id, found.is_enterprise_install)
+        lock = self.redis.lock(
+            rotation_lock_key(tenant), timeout=ROTATION_LOCK_SECONDS, blocking_timeout=ROTATION_WAIT_SECONDS
+        )
         try:
-            lock = self.redis.lock(
-                rotation_lock_key(tenant), timeout=ROTATION_LOCK_SECONDS, blocking_timeout=ROTATION_WAIT_SECONDS
-            )
-            with lock:
+            if not lock.acquire():
+                raise LockError("another process is still refreshing the token")
+            try:
                 return self._rotate_locked(lookup, stale)
+            finally:
+                _release(lock)
         except ROTATION_FAILURES as exc:
             # One line, naming no token; the request or job ends as "workspace unavailable", never retried hot.
             log.warning(
@@ -182,3 +187,11 @@ class RefreshingInstallationStore(RedisInstallationStore):
     def _expiring(self, found: Installation) -> bool:
         expires_at = found.bot_token_expires_at
         return expires_at is not None and expires_at <= time.time() + self.minutes * 60
+
+
+def _release(lock: Lock) -> None:
+    """Let the lock go; one that expired during a slow refresh is already gone (the save was fenced anyway)."""
+    try:
+        lock.release()
+    except LockError:
+        log.warning("the token refresh outlasted its lock (ROTATION_LOCK_SECONDS); its save was fenced")

@@ -3,6 +3,7 @@ fenced, and a refresh that fails leaves the workspace unavailable instead of fai
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -104,3 +105,29 @@ def test_the_save_is_a_compare_and_set_on_the_spent_refresh_token(settings: Sett
     assert found is not None and found.bot_refresh_token == "xoxe-1-r2"
     assert store.save_rotated(expiring("xoxe-1-r3", "xoxe.xoxb-3"), spent_refresh_token="xoxe-1-r2") is True
     assert store._read(T1).bot_refresh_token == "xoxe-1-r3"  # type: ignore[union-attr]
+
+
+def test_a_refresh_that_outlasts_its_lock_still_saves_fenced(
+    slack: SlackEmulator, settings: Settings, redis_conn: redis.Redis
+) -> None:
+    slack.token_rotation = True
+    issued = slack.tenancy.install(["T0001"])
+    token, refresh = str(issued.token), str(issued.refresh_token)  # the emulator's record changes on refresh
+    store = RefreshingInstallationStore(redis_conn, settings)
+    store.save(
+        Installation(
+            team_id="T0001",
+            user_id="U0",
+            bot_token=token,
+            bot_refresh_token=refresh,
+            bot_token_expires_at=int(time.time()) + 5,
+        )
+    )
+    slack.method_latency["oauth.v2.access"] = 1.0  # a slow Slack: the lock is lost while the call is out
+    lost = threading.Timer(0.3, lambda: redis_conn.delete(*redis_conn.keys("techspec:rotation-lock:*")))
+    lost.start()
+    refreshed = store.find_fresh(Lookup(enterprise_id=None, team_id="T0001", is_enterprise_install=False))
+    lost.join()
+    assert refreshed is not None and refreshed.bot_token != token
+    stored = store._read(Lookup(enterprise_id=None, team_id="T0001", is_enterprise_install=False))
+    assert stored is not None and stored.bot_refresh_token == refreshed.bot_refresh_token != refresh
