@@ -45,7 +45,7 @@ def is_help(text: str) -> bool:
 def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
     """Queue a `/techspec <link | words>` for the worker (only the fields it needs)."""
     payload = {name: body.get(name) for name in COMMAND_FIELDS}
-    if not rt.store.claim_trigger(str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
+    if not rt.store.claim_trigger(rt.scope, str(body.get("channel_id")), f"slash:{body.get('trigger_id')}"):
         return "duplicate"  # the same command delivered (or replayed) again
     # The words of `/techspec <words>` are stored in the job and posted as the new thread's root.
     payload["text"] = redact_text(str(payload.get("text") or ""))
@@ -56,17 +56,16 @@ def enqueue_command(rt: Runtime, body: dict[str, Any]) -> Outcome:
 
 
 def refusal(rt: Runtime, body: dict[str, Any]) -> str | None:
-    """Why this command cannot start anything now (a full queue, a spent budget), said at once; else None."""
+    """Why this command cannot start anything now (a full queue, a spent budget), said at once; else None.
+    rt is the command's workspace's runtime already."""
     try:
-        rt = rt.for_tenant(str(body.get("team_id")))
         return admit_command(rt, str(body.get("team_id")), str(body.get("user_id")))
     except redis.RedisError:
         return None  # queueing will fail too, and the guard says so in plain words
 
 
 def start_from_command(rt: Runtime, payload: dict[str, Any]) -> None:
-    """Handle `/techspec <link>` or `/techspec <words>` after the command was acked."""
-    rt = rt.for_tenant(str(payload.get("team_id")))
+    """Handle `/techspec <link>` or `/techspec <words>` after the command was acked (rt: its workspace's)."""
     try:
         handle_trigger(rt, resolve_command(rt, payload))
     except TechspecError as exc:

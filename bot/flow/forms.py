@@ -17,6 +17,7 @@ from bot.flow.trigger import Outcome, Trigger
 from bot.slack import blocks
 from bot.spec.records import Reply
 from bot.spec.redaction import redact_text
+from bot.store.keys import is_session_key, parse_session_key
 from bot.store.sessions import Phase, Session
 from bot.wiring import Runtime
 
@@ -48,7 +49,8 @@ LATE = (
 def check_submission(rt: Runtime, view: dict[str, Any]) -> tuple[Session | None, dict[int, str], dict[str, str]]:
     """The session and the answers of a submitted form, or the errors to show in the form."""
     key, _, questions_ts = str(view.get("private_metadata") or "").partition("#")
-    session = rt.store.get(key)
+    # private_metadata comes back from the client: a form names a session of the request's own workspace only.
+    session = rt.store.get(key) if is_session_key(key) and parse_session_key(key).team_id == rt.scope else None
     if session is not None and questions_ts and session.questions_ts != questions_ts:
         session = None  # these were an earlier round's questions
     if session is None or session.phase not in (Phase.READING, Phase.AWAITING_ANSWERS) or not session.questions:
@@ -65,7 +67,7 @@ def first_submission(rt: Runtime, session: Session, view: dict[str, Any]) -> boo
     """True the first time this submission (the view and what was typed in it) is seen."""
     values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
     digest = hashlib.sha256(values.encode()).hexdigest()[:16]
-    if rt.store.claim_trigger(session.channel_id, f"view:{view.get('id')}:{digest}"):
+    if rt.store.claim_trigger(session.team_id, session.channel_id, f"view:{view.get('id')}:{digest}", session.key):
         return True
     log.info("form submission seen before; ignored")
     return False

@@ -24,10 +24,10 @@ def remember_spec(rt: Runtime, session: Session, link: str | None) -> None:
     rt.recent.add(session.team_id, session.requested_by, entry)
 
 
-def publish_home(rt: Runtime, team_id: str, user_id: str) -> Outcome:
+def publish_home(rt: Runtime, user_id: str) -> Outcome:
     """Publish the Home tab for one person (on app_home_opened); admins also see the month's model usage
-    and the workspace's settings."""
-    rt = rt.for_tenant(team_id)
+    and the workspace's settings. rt is the workspace's runtime already (its scope keys the lists)."""
+    team_id = rt.scope
     view = blocks.home_view(rt.recent.newest(team_id, user_id))
     if rt.users.is_admin(team_id, user_id, rt.admins):
         extra = [block.to_dict() for block in [*usage_section(rt, team_id), *workspace_admin.home_blocks(rt)]]

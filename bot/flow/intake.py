@@ -40,7 +40,9 @@ STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the o
 def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     """Start, continue or resume the thread's session; exactly once per triggering message."""
     rt = rt.for_tenant(trigger.team_id)
-    if trigger.source != "button" and not rt.store.claim_trigger(trigger.channel_id, trigger.claim_id, trigger.key):
+    if trigger.source != "button" and not rt.store.claim_trigger(
+        trigger.team_id, trigger.channel_id, trigger.claim_id, trigger.key
+    ):
         return "duplicate"  # Slack's retry, or the same mention delivered as app_mention and message
     session, last_phase = rt.store.lookup(trigger.key)
     if session is not None and session.phase == Phase.DONE and session.spec_markdown:
@@ -57,7 +59,9 @@ def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
 
 def first_delivery(rt: Runtime, trigger: Trigger) -> bool:
     """True the first time an interactive payload is seen: a redelivered or replayed click has no effect."""
-    if not trigger.dedupe_id or rt.store.claim_trigger(trigger.channel_id, trigger.dedupe_id):
+    if not trigger.dedupe_id or rt.store.claim_trigger(
+        trigger.team_id, trigger.channel_id, trigger.dedupe_id, trigger.key
+    ):
         return True
     log.info("interactive payload seen before; ignored", extra={"source": trigger.source})
     return False

@@ -13,7 +13,7 @@ from typing import Any
 from bot.flow import commands, followups, read, recount, steps, write
 from bot.store.keys import is_session_key, parse_session_key
 from bot.store.queue import JobKind
-from bot.wiring import JobWiring, Runtime, WorkspaceNotInstalled, current_runtime
+from bot.wiring import JobWiring, Runtime, WorkspaceNotInstalled, WorkspaceUnavailable, current_runtime
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +24,13 @@ def session_scope(key: str) -> str:
 
 
 def workspace(scope: str) -> Runtime | None:
-    """This process's runtime as the job's workspace sees it; None (one log line, no retry) once uninstalled."""
+    """This process's runtime as the job's workspace sees it; None (one log line, no retry) once uninstalled,
+    or while its token can't be refreshed (the rotation logged why: the workspace must reinstall)."""
     try:
         return current_runtime().for_tenant(scope)
+    except WorkspaceUnavailable:
+        log.info("job for a workspace whose token can't be refreshed: dropped")
+        return None
     except WorkspaceNotInstalled:
         log.info("job for a workspace that is no longer installed: dropped")
         return None

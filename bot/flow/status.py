@@ -49,7 +49,7 @@ def acknowledge_or_undo(rt: Runtime, trigger: Trigger, previous: Session | None,
                 rt.store.delete(trigger.key)
             else:
                 rt.store.update(trigger.key, lambda s: replace_session(s, previous))
-            rt.store.release_trigger(trigger.channel_id, trigger.claim_id)
+            rt.store.release_trigger(trigger.team_id, trigger.channel_id, trigger.claim_id)
             rt.admission.release(trigger.key, trigger.user_id)
         except Exception:  # noqa: BLE001 - the original error is the one to report
             log.exception("could not undo a session start")

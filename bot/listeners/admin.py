@@ -62,7 +62,7 @@ def on_settings_submit(rt: Runtime) -> Listener:
 
         def save() -> Outcome:
             workspace_admin.save_settings(tenant, user_id, chosen)
-            return home.publish_home(tenant, tenant.scope, user_id)
+            return home.publish_home(tenant, user_id)
 
         guarded(tenant, None, save, None)
 

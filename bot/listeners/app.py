@@ -12,7 +12,7 @@ from bot.listeners.authorize import RefreshingAuthorize
 from bot.listeners.table import register
 from bot.store.installations import RedisOAuthStateStore
 from bot.store.keys import OAUTH_STATE_TTL_SECONDS
-from bot.wiring import Runtime
+from bot.wiring import Runtime, WorkspaceUnavailable
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -36,6 +36,8 @@ def create_app(rt: Runtime) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         request_verification_enabled=secret is not None,
         oauth_settings=oauth_settings(rt, bolt_logger) if rt.installations is not None else None,
+        # What Bolt says when authorize finds no usable installation (uninstalled, or its token can't be refreshed).
+        user_facing_authorize_error_message=f":warning: {WorkspaceUnavailable.user_message}",
     )
     register(app, rt)
     return app

@@ -9,17 +9,17 @@ from slack_bolt import BoltContext
 
 from bot.flow.members import Asker, outsider_refusal
 from bot.flow.trigger import Outcome
-from bot.listeners.payloads import home_of, person_of, tenant_ref
+from bot.listeners.payloads import home_of, person_of
+from bot.listeners.tenants import tenant_of
 from bot.wiring import Runtime
 
 
 def asker_of(body: dict[str, Any], context: BoltContext, user_id: str) -> Asker:
     """The person behind a payload and the installation that received it (Bolt's authorize result: the
     installation's own ids, never the other side of a shared channel)."""
-    result = context.authorize_result
-    home = home_of(result.team_id if result else None, result.enterprise_id if result else None, body)
+    tenant, result = tenant_of(context), context.authorize_result
     name = (result.team if result else None) or str(body.get("team_domain") or "")
-    return Asker(user_id=user_id, person=person_of(body), home=home, scope=tenant_ref(body).scope, home_name=name)
+    return Asker(user_id=user_id, person=person_of(body), home=home_of(tenant), scope=tenant.scope, home_name=name)
 
 
 def members_only(

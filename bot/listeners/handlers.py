@@ -192,7 +192,7 @@ def on_home_opened(rt: Runtime) -> Listener:
                 publish = members_only(
                     wrt,
                     asker_of(body, context, user_id),
-                    lambda: home.publish_home(wrt, scope_of(context), user_id),
+                    lambda: home.publish_home(wrt, user_id),
                     lambda _: log.info("no Home tab for someone outside the installation's organisation"),
                 )
                 guarded(wrt, None, publish, None)
@@ -207,8 +207,6 @@ def on_workspace_gone(rt: Runtime) -> Listener:
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         tenant = tenant_of(context)
-        if not tenant.team_id:
-            tenant = tenant.model_copy(update={"team_id": str(body.get("team_id") or "")})
         users = forget.revoked_users_only(event) if rt.installations is not None else None
         if users is not None:
             guarded(rt, None, lambda: forget.forget_user_tokens(rt, tenant, users), None)
@@ -222,7 +220,7 @@ def on_channel_gone(rt: Runtime) -> Listener:
     """`channel_deleted` / `group_deleted`: forget everything about that channel."""
 
     def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        team_id = scope_of(context) if context.team_id else str(body.get("team_id") or "")
+        team_id = scope_of(context)
         channel = event.get("channel")
         channel_id = str(channel.get("id") if isinstance(channel, dict) else channel or "")
         guarded(rt, None, lambda: forget.forget_channel(rt, team_id, channel_id), None)

@@ -108,16 +108,21 @@ def tenant_ref(body: dict[str, Any]) -> TenantRef:
     auth = _first_authorization(body)
     org_install = _truthy(auth.get("is_enterprise_install") if auth else body.get("is_enterprise_install"))
     enterprise = _enterprise_id(body, auth)
+    team = payload_team(body, org_install=org_install)
+    return TenantRef(team_id=team or "", enterprise_id=enterprise, org_install=org_install and bool(enterprise))
+
+
+def payload_team(body: dict[str, Any], *, org_install: bool) -> str | None:
+    """The workspace a payload is for: where it happened (org-wide install), else the installation's own."""
+    auth = _first_authorization(body)
     if org_install:
         # One org token serves every workspace of the org: the scope is the workspace the request is in.
         team = _first(body.get("context_team_id"), _team_field(body), _nested(body, "user", "team_id"))
-        team = _first(team, _nested(body, "view", "team_id"), _nested(body, "event", "team_id"))
-    else:
-        # authorizations[0] (events) and app_installed_team_id (a modal opened through a shared channel)
-        # name the installation itself, where team_id / team.id may be the other side of a Slack Connect channel.
-        team = _first(auth.get("team_id") if auth else None, _nested(body, "view", "app_installed_team_id"))
-        team = _first(team, _team_field(body), _nested(body, "user", "team_id"), _nested(body, "view", "team_id"))
-    return TenantRef(team_id=team or "", enterprise_id=enterprise, org_install=org_install and bool(enterprise))
+        return _first(team, _nested(body, "view", "team_id"), _nested(body, "event", "team_id"))
+    # authorizations[0] (events) and app_installed_team_id (a modal opened through a shared channel)
+    # name the installation itself, where team_id / team.id may be the other side of a Slack Connect channel.
+    team = _first(auth.get("team_id") if auth else None, _nested(body, "view", "app_installed_team_id"))
+    return _first(team, _team_field(body), _nested(body, "user", "team_id"), _nested(body, "view", "team_id"))
 
 
 def person_of(body: dict[str, Any]) -> Affiliation:
@@ -135,13 +140,11 @@ def person_of(body: dict[str, Any]) -> Affiliation:
     return Affiliation.of_id(_nested(body, "user", "team_id"), _nested(body, "user", "enterprise_id"))
 
 
-def home_of(installed_team: str | None, installed_enterprise: str | None, body: dict[str, Any]) -> Home:
-    """The installation that received a payload (from Bolt's authorize result, else from the payload)."""
-    tenant = tenant_ref(body)
-    enterprise = installed_enterprise or tenant.enterprise_id
+def home_of(tenant: TenantRef) -> Home:
+    """The installation a tenant reaches the bot through: its org for an org-wide install, else its workspace."""
     if tenant.org_install:
-        return Home(team_id=None, enterprise_id=enterprise, org_install=True)
-    return Home(team_id=installed_team or tenant.team_id or None, enterprise_id=enterprise, org_install=False)
+        return Home(team_id=None, enterprise_id=tenant.enterprise_id, org_install=True)
+    return Home(team_id=tenant.team_id or None, enterprise_id=tenant.enterprise_id, org_install=False)
 
 
 def revoked_scopes(event: dict[str, Any], body: dict[str, Any], enterprise_id: str | None) -> list[str]:

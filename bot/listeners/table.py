@@ -9,14 +9,14 @@ from slack_bolt import App
 from bot.flow import intake, revisions
 from bot.listeners import admin
 from bot.listeners import handlers as on
-from bot.listeners.tenants import remember_tenant
+from bot.listeners.tenants import remember_payload
 from bot.slack import blocks, settings_view, texts
 from bot.wiring import Runtime
 
 
 def register(app: App, rt: Runtime) -> None:
     """Wire every Slack request the bot handles to its listener (the catch-alls last)."""
-    app.use(remember_tenant)  # before every listener: which workspace of an org-wide install a request is in
+    app.use(remember_payload)  # before every listener: which workspace of an org-wide install a request is in
     app.event("app_mention")(on.on_mention(rt))
     app.event("message")(on.on_message(rt))
     app.event("app_home_opened")(on.on_home_opened(rt))

@@ -24,16 +24,18 @@ def build_web_client(
     *,
     idempotent_only: bool = False,
     on_token_expired: Callable[[str], str | None] | None = None,
+    timeout: int = 30,
+    rate_limit_retries: int = 4,
 ) -> WebClient:
     """A WebClient that retries 429s (honouring Retry-After) and, unless idempotent_only, 5xx and
     connection errors; on_token_expired(token) gives a fresh token when Slack answers `token_expired`."""
     # Only the connection-error handler is on by default; rate limits and server errors need opting in.
     # A 5xx or a dropped connection may come after Slack acted, so a call that creates something
     # (a message, a file share) is retried on 429 only: a 429 means nothing was done.
-    handlers: list[RetryHandler] = [CountingRateLimitHandler(max_retry_count=4)]
+    handlers: list[RetryHandler] = [CountingRateLimitHandler(max_retry_count=rate_limit_retries)]
     if not idempotent_only:
         handlers += [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
-    client = MeasuredWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=30)
+    client = MeasuredWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=timeout)
     client.on_token_expired = on_token_expired
     return client
 

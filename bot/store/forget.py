@@ -27,6 +27,7 @@ from bot.store.keys import (
     PREFIX,
     capability_pattern,
     is_family_key,
+    legacy_trigger_pattern,
     marker_pattern,
     name_pattern,
     recent_pattern,
@@ -39,6 +40,7 @@ from bot.store.keys import (
 
 log = logging.getLogger(__name__)
 SCAN_COUNT = 500
+TRIGGER_PREFIX = f"{PREFIX}:trigger:"
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,11 @@ class Scope:
     def names_key(self, key: str) -> bool:
         """True when a key's segments name this scope (team; team and channel; team, channel and thread)."""
         parts = key.split(":")
+        if self.team_id not in parts:
+            return False  # a Slack Connect channel has the same id on both sides: the other tenant's stay
         if self.thread_ts is not None:
             return any(parts[i : i + 2] == [self.channel_id, self.thread_ts] for i in range(len(parts) - 1))
-        return (self.channel_id or self.team_id) in parts
+        return self.channel_id is None or self.channel_id in parts
 
     def names_member(self, member: str) -> bool:
         """True when a set member (a session key, or one with a suffix) belongs to this scope."""
@@ -91,7 +95,9 @@ class Forgetter:
 
     def forget(self, scope: Scope) -> Forgotten:
         """Delete every record about scope; returns counts (never the ids themselves)."""
+        # Trigger marks are matched apart: a shared channel's marks of another tenant name the channel too.
         keys = set(self._scan(f"{PREFIX}:*{scope.channel_id or scope.team_id}*", scope.names_key))
+        keys = {k for k in keys if not k.startswith(TRIGGER_PREFIX)}
         sessions = {session_key_of(k) for k in keys if is_family_key(k)}
         if scope.thread_ts is not None:
             sessions.add(session_key(scope.team_id, scope.channel_id or "", scope.thread_ts))
@@ -111,7 +117,8 @@ class Forgetter:
         return Forgotten(keys=deleted, jobs=jobs, running=running)
 
     def org_scopes(self, enterprise_id: str) -> list[str]:
-        """Every scope of an org-wide install's workspaces that has records ("E….T…")."""
+        """Every scope of an org-wide install's workspaces that has records ("E….T…"), queued jobs included (a
+        `/techspec` queued for a workspace that has nothing else stored names its scope only in its arguments)."""
         prefix = f"{enterprise_id}{SCOPE_SEPARATOR}"
         found = {
             part
@@ -119,6 +126,9 @@ class Forgetter:
             for part in key.split(":")
             if part.startswith(prefix) and len(part) > len(prefix)
         }
+        named = re.compile(rf"(?<![A-Za-z0-9.]){re.escape(prefix)}[A-Za-z0-9]+")
+        for job in self._jobs():
+            found.update(named.findall(_job_text(job)))
         return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
@@ -142,16 +152,16 @@ class Forgetter:
         return found
 
     def _triggers(self, scope: Scope, sessions: set[str]) -> list[str]:
-        """Trigger marks: a channel's all; a thread's those whose value is its session (or on its root)."""
-        if scope.channel_id is None:
-            channels = {key.split(":")[3] for key in sessions}
-            found = [k for channel in channels for k in self._scan(trigger_pattern(channel))]
-            return found + self._by_value(self._scan(f"{PREFIX}:trigger:*"), lambda v: f":{scope.team_id}:" in v)
-        marks = self._scan(trigger_pattern(scope.channel_id))
-        if scope.thread_ts is None:
-            return marks
-        on_root = [k for k in marks if k.endswith(f":{scope.thread_ts}")]
-        return on_root + self._by_value(marks, lambda value: value in sessions)
+        """Trigger marks of the scope's tenant only (a Slack Connect channel's other side keeps its own): a
+        workspace's or channel's all; a thread's those on its root or whose value is its session."""
+        marks = self._scan(trigger_pattern(scope.team_id, scope.channel_id))
+        if scope.thread_ts is not None:
+            on_root = [k for k in marks if k.endswith(f":{scope.thread_ts}")]
+            marks = on_root + self._by_value(marks, lambda value: value in sessions)
+        # Marks from before they were per tenant name no tenant in their key: taken by their value (the session
+        # they started); the valueless ones (clicks) name nobody's data and expire with the session TTL.
+        legacy = [k for k in self._scan(legacy_trigger_pattern(scope.channel_id)) if _is_legacy_trigger(k)]
+        return marks + self._by_value(legacy, lambda value: value in sessions or scope.names_member(value))
 
     def _by_value(self, keys: list[str], match: Callable[[str], bool]) -> list[str]:
         if not keys:
@@ -180,10 +190,9 @@ class Forgetter:
 
     def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
         """Delete the queue's jobs about scope (queued, scheduled, finished, failed) and their results."""
-        ids = [key.removeprefix("rq:job:") for key in self._scan("rq:job:*") if key.count(":") == 2]
         deleted, running = 0, []
-        for job in Job.fetch_many(ids, connection=self.redis):
-            if job is None or not scope.names_job(_job_text(job)):
+        for job in self._jobs():
+            if not scope.names_job(_job_text(job)):
                 continue
             if job.get_status(refresh=False) == JobStatus.STARTED:
                 running.append(job.id)
@@ -195,11 +204,21 @@ class Forgetter:
             deleted += 1
         return deleted, running
 
+    def _jobs(self) -> list[Job]:
+        """Every job the queue still holds (queued, scheduled, running, finished, failed)."""
+        ids = [key.removeprefix("rq:job:") for key in self._scan("rq:job:*") if key.count(":") == 2]
+        return [job for job in Job.fetch_many(ids, connection=self.redis) if job is not None]
+
     def _is_running(self, job_id: str) -> bool:
         try:
             return Job.fetch(job_id, connection=self.redis).get_status() == JobStatus.STARTED
         except NoSuchJobError:
             return False
+
+
+def _is_legacy_trigger(key: str) -> bool:
+    """True for a trigger mark in the format without a tenant (its first part is a channel: C…, G…, D…)."""
+    return key.removeprefix(TRIGGER_PREFIX)[:1] not in ("T", "E")
 
 
 def _mentions(text: str, token: str) -> bool:

@@ -68,14 +68,37 @@ class RedisInstallationStore(InstallationStore):
 
     def save(self, installation: Installation) -> None:
         """Store an installation as the tenant's latest (and its installer's), and its bot."""
+        with self.redis.pipeline() as pipe:
+            self._write(pipe, installation)
+            pipe.execute()
+
+    def save_rotated(self, installation: Installation, spent_refresh_token: str) -> bool:
+        """Store a refreshed installation only while the stored refresh token is still the one just spent
+        (compare-and-set): a refresh that finished after another one saved never overwrites the newer pair."""
+        tenant = tenant_of_install(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
+        watched = [installation_key(tenant, "bot"), installation_key(tenant, "installer")]
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(*watched)
+                stored = self._load(watched[0]) or self._load(watched[1]) or {}
+                if stored.get("bot_refresh_token") != spent_refresh_token:
+                    return False
+                pipe.multi()
+                self._write(pipe, installation)
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                return False
+
+    def _write(self, pipe: redis.client.Pipeline, installation: Installation) -> None:
         tenant = tenant_of_install(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         record = self._seal(installation)
-        with self.redis.pipeline() as pipe:
-            pipe.set(installation_key(tenant, "installer"), record)
-            if installation.user_id:
-                pipe.set(installation_key(tenant, "installer", installation.user_id), record)
-            pipe.execute()
-        self.save_bot(installation.to_bot())
+        pipe.set(installation_key(tenant, "installer"), record)
+        if installation.user_id:
+            pipe.set(installation_key(tenant, "installer", installation.user_id), record)
+        bot = installation.to_bot()
+        if bot.bot_token is not None:
+            pipe.set(installation_key(tenant, "bot"), self._seal(bot))
 
     def save_bot(self, bot: Bot) -> None:
         """Store the tenant's bot (its token); a bot without a token is not stored."""

@@ -82,8 +82,14 @@ def attempts_key(session_key_: str) -> str:
     return _sibling(session_key_, "attempts")
 
 
-def trigger_key(channel_id: str, message_ts: str) -> str:
-    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries)."""
+def trigger_key(scope: str, channel_id: str, message_ts: str) -> str:
+    """Key marking a triggering message as handled (a mention arrives as two events, and Slack retries), per
+    tenant: a Slack Connect channel has the same id in both organisations, and each handles its own."""
+    return f"{PREFIX}:trigger:{scope}:{channel_id}:{message_ts}"
+
+
+def legacy_trigger_key(channel_id: str, message_ts: str) -> str:
+    """A trigger mark as releases before per-tenant marks wrote it (still honoured until it expires)."""
     return f"{PREFIX}:trigger:{channel_id}:{message_ts}"
 
 
@@ -120,8 +126,9 @@ def family_pattern(team_id: str, channel_id: str | None = None, thread_ts: str |
 
 
 def is_family_key(key: str) -> bool:
-    """True for a per-thread record: kind, team, channel and thread ts after the prefix."""
-    return key.startswith(f"{PREFIX}:") and key.count(":") == 4
+    """True for a per-thread record: kind, team, channel and thread ts after the prefix (a trigger mark has
+    as many parts, but names a message or a click, not a thread's record)."""
+    return key.startswith(f"{PREFIX}:") and key.count(":") == 4 and not key.startswith(f"{PREFIX}:trigger:")
 
 
 def session_key_of(key: str) -> str:
@@ -130,19 +137,21 @@ def session_key_of(key: str) -> str:
     return f"{PREFIX}:session:{rest}"
 
 
-def trigger_pattern(channel_id: str) -> str:
-    """SCAN pattern for the trigger marks of one channel."""
-    return f"{PREFIX}:trigger:{_glob_escape(channel_id)}:*"
+def trigger_pattern(scope: str, channel_id: str | None = None) -> str:
+    """SCAN pattern for the trigger marks of a tenant, or of one of its channels."""
+    if channel_id is None:
+        return f"{PREFIX}:trigger:{_glob_escape(scope)}:*"
+    return f"{PREFIX}:trigger:{_glob_escape(scope)}:{_glob_escape(channel_id)}:*"
+
+
+def legacy_trigger_pattern(channel_id: str | None = None) -> str:
+    """SCAN pattern for the trigger marks written before they were per tenant (a channel's, or every one)."""
+    return f"{PREFIX}:trigger:{_glob_escape(channel_id)}:*" if channel_id else f"{PREFIX}:trigger:*"
 
 
 def marker_pattern(session_key_: str) -> str:
     """SCAN pattern for the once-only markers of one session, whatever their kind."""
     return f"{PREFIX}:*:{session_digest(session_key_)}*"
-
-
-def job_digest(session_key_: str) -> str:
-    """The part of a session's job ids that names the session (bot.store.queue.job_id builds them)."""
-    return session_digest(session_key_)
 
 
 def recent_pattern(team_id: str) -> str:
@@ -246,7 +255,14 @@ def capability_key(endpoint: str, model: str) -> str:
 # -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
 
 OAUTH_STATE_TTL_SECONDS = 600  # a browser's OAuth `state`, /slack/install -> /slack/oauth_redirect: single use
-ROTATION_LOCK_SECONDS = 30  # held while a token is refreshed, so a refresh token is spent once
+# oauth.v2.access for a refresh: each attempt is cut off after ROTATION_CALL_SECONDS, and only a 429 (Slack
+# did nothing) is tried again, at most ROTATION_RATE_LIMIT_RETRIES times.
+ROTATION_CALL_SECONDS = 20
+ROTATION_RATE_LIMIT_RETRIES = 2
+# Held while a token is refreshed, so a refresh token is spent once: outlasts the worst case of the call
+# (every attempt timing out, plus Retry-After waits of up to a minute each). The save is fenced as well.
+ROTATION_RETRY_AFTER_SECONDS = 60
+ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * (ROTATION_CALL_SECONDS + ROTATION_RETRY_AFTER_SECONDS)
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:

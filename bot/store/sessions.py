@@ -28,6 +28,7 @@ from bot.store.keys import (
     attempts_key,
     attributions_key,
     history_key,
+    legacy_trigger_key,
     lock_key,
     replies_key,
     session_key,
@@ -198,14 +199,18 @@ class SessionStore:
         """Apply change whatever the phase (for bookkeeping such as a status message's ts)."""
         return self.transition(key, list(Phase), change)
 
-    def claim_trigger(self, channel_id: str, message_ts: str, thread_key: str = "1") -> bool:
-        """True the first time a triggering message is seen; False for its duplicates. The mark's value names
-        the thread's session, so forgetting the thread finds it."""
-        return bool(self.redis.set(trigger_key(channel_id, message_ts), thread_key, nx=True, ex=self.ttl))
+    def claim_trigger(self, scope: str, channel_id: str, message_ts: str, thread_key: str = "1") -> bool:
+        """True the first time a tenant sees a triggering message; False for its duplicates. The mark's value
+        names the thread's session, so forgetting the thread finds it."""
+        # A mark written before marks were per tenant still counts as handled (deployments upgrade while
+        # Slack retries); nothing writes that format any more, so it simply expires.
+        if self.redis.exists(legacy_trigger_key(channel_id, message_ts)):
+            return False
+        return bool(self.redis.set(trigger_key(scope, channel_id, message_ts), thread_key, nx=True, ex=self.ttl))
 
-    def release_trigger(self, channel_id: str, message_ts: str) -> None:
+    def release_trigger(self, scope: str, channel_id: str, message_ts: str) -> None:
         """Forget a trigger so a retry of it is handled (used when handling it failed before any effect)."""
-        self.redis.delete(trigger_key(channel_id, message_ts))
+        self.redis.delete(trigger_key(scope, channel_id, message_ts), legacy_trigger_key(channel_id, message_ts))
 
     def next_attempt(self, key: str) -> int:
         """A new number for another try at a session's step (so its job id is not a duplicate)."""

@@ -4,8 +4,7 @@
 installation's Slack token, its admin's settings), through the tenant adapters the other modules here add.
 """
 
-from bot.wiring.installations import WorkspaceNotInstalled
-from bot.wiring.rotation import RefreshingInstallationStore
+from bot.wiring.rotation import RefreshingInstallationStore, WorkspaceNotInstalled, WorkspaceUnavailable
 from bot.wiring.runtime import (
     JobWiring,
     Runtime,
@@ -27,5 +26,6 @@ __all__ = [
     "probe_redis",
     "set_runtime",
     "WorkspaceNotInstalled",
+    "WorkspaceUnavailable",
     "RefreshingInstallationStore",
 ]

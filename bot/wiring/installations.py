@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 import redis
 
 from bot.config import Settings
-from bot.errors import TechspecError
 from bot.slack.client import build_web_client
 from bot.slack.files import FileFetcher
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.spec.tenancy import TenantRef, parse_tenant_scope
 from bot.store.caches import NameCache
-from bot.wiring.rotation import RefreshingInstallationStore
+from bot.wiring.rotation import Lookup, RefreshingInstallationStore, WorkspaceNotInstalled
 
 if TYPE_CHECKING:
     from bot.wiring.runtime import Runtime
@@ -32,13 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Slack clients kept per process, by token digest: enough for every active workspace, bounded for the rest.
 CLIENT_CACHE_SIZE = 256
-
-
-class WorkspaceNotInstalled(TechspecError):
-    """The workspace has no installation (never installed, or uninstalled since)."""
-
-    user_message = "techspec isn't installed in this workspace any more. A workspace admin can add it again."
-    retryable = False
 
 
 @dataclass(frozen=True)
@@ -59,10 +51,9 @@ class TenantInstallations:
         self._lock = threading.Lock()
 
     def bot_token(self, tenant: TenantRef) -> str:
-        """The tenant's current bot token; WorkspaceNotInstalled when it has none."""
-        found = self.store.find_installation(
-            enterprise_id=tenant.enterprise_id, team_id=tenant.team_id, is_enterprise_install=tenant.org_install
-        )
+        """The tenant's current bot token; WorkspaceNotInstalled when it has none (WorkspaceUnavailable when
+        it could not be refreshed)."""
+        found = self.store.find_fresh(Lookup(tenant.enterprise_id, tenant.team_id, tenant.org_install))
         if found is None or not found.bot_token:
             raise WorkspaceNotInstalled("no installation for the workspace")
         return found.bot_token

@@ -1,8 +1,11 @@
 """Token rotation: a workspace's bot token refreshed once, by whichever process needs it first.
 
-Slack accepts each refresh token once, so a refresh holds a short Redis lock and reads the installation
-again under it: a process that waited finds the token another one just refreshed. A token is refreshed
-before it expires (SLACK_TOKEN_ROTATION_MINUTES), and at once when Slack answers `token_expired` anyway.
+Slack accepts each refresh token once, so a refresh holds a Redis lock that outlasts the call and reads the
+installation again under it: a process that waited finds the token another one just refreshed. The call is
+never retried after a 5xx or a dropped connection (Slack may have spent the refresh token already), and the
+save is a compare-and-set on the refresh token just spent. A token is refreshed before it expires
+(SLACK_TOKEN_ROTATION_MINUTES), and at once when Slack answers `token_expired` anyway. A refresh that fails
+makes the workspace unavailable (WorkspaceUnavailable): one log line, and Bolt tells the person.
 """
 
 from __future__ import annotations
@@ -12,20 +15,49 @@ import time
 from dataclasses import dataclass
 
 import redis
+from redis.exceptions import LockError
+from redis.lock import Lock
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.config import Settings
+from bot.errors import TechspecError
 from bot.slack.client import build_web_client
 from bot.spec.tenancy import TenantRef
 from bot.store.crypto import SecretBox
 from bot.store.installations import RedisInstallationStore, tenant_of_install
-from bot.store.keys import ROTATION_LOCK_SECONDS, rotation_lock_key
+from bot.store.keys import (
+    ROTATION_CALL_SECONDS,
+    ROTATION_LOCK_SECONDS,
+    ROTATION_RATE_LIMIT_RETRIES,
+    rotation_lock_key,
+)
 
 log = logging.getLogger(__name__)
 # Minutes that make TokenRotator refresh whatever the token's expiry says (Slack said it expired).
 FORCE_MINUTES = 10**7
+# How long a process waits for another one's refresh before the workspace counts as unavailable this time.
+ROTATION_WAIT_SECONDS = 15
+# What makes a refresh fail: Slack refused it (revoked, spent), the lock, or Slack unreachable.
+ROTATION_FAILURES = (SlackTokenRotationError, SlackApiError, LockError, OSError)
+
+
+class WorkspaceNotInstalled(TechspecError):
+    """The workspace has no installation (never installed, or uninstalled since)."""
+
+    user_message = "techspec isn't installed in this workspace any more. A workspace admin can add it again."
+    retryable = False
+
+
+class WorkspaceUnavailable(WorkspaceNotInstalled):
+    """The workspace's bot token could not be refreshed: it is unusable until it is (or the app is reinstalled)."""
+
+    user_message = (
+        "techspec can't use its access to this workspace right now. If this lasts, a workspace admin can "
+        "add techspec again (reinstall) to fix it."
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +83,15 @@ class RefreshingInstallationStore(RedisInstallationStore):
         self.rotator = TokenRotator(
             client_id=str(settings.slack_client_id),
             client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else "",
-            client=build_web_client(None, settings.slack_api_url),
+            # Retried on 429 only: after a 5xx or a lost connection Slack may have spent the single-use refresh
+            # token already, and a second try would spend it again (the install would be left unusable).
+            client=build_web_client(
+                None,
+                settings.slack_api_url,
+                idempotent_only=True,
+                timeout=ROTATION_CALL_SECONDS,
+                rate_limit_retries=ROTATION_RATE_LIMIT_RETRIES,
+            ),
         )
 
     def find_installation(
@@ -62,8 +102,15 @@ class RefreshingInstallationStore(RedisInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        """The installation, its bot token refreshed first when it expires soon."""
-        lookup = Lookup(enterprise_id, team_id, is_enterprise_install, user_id)
+        """The installation, its bot token refreshed first when it expires soon; None when that fails (Bolt
+        then answers with its "not authorized" message: a 200, so Slack doesn't retry the request)."""
+        try:
+            return self.find_fresh(Lookup(enterprise_id, team_id, is_enterprise_install, user_id))
+        except WorkspaceUnavailable:
+            return None
+
+    def find_fresh(self, lookup: Lookup) -> Installation | None:
+        """The installation with a usable token; WorkspaceUnavailable (logged once) when a refresh fails."""
         found = self._read(lookup)
         if found is None or not self._expiring(found):
             return found
@@ -83,8 +130,7 @@ class RefreshingInstallationStore(RedisInstallationStore):
         lookup = Lookup(tenant.enterprise_id, tenant.team_id, tenant.org_install)
         try:
             current = self._rotate(lookup, stale=failed_token)
-        except SlackTokenRotationError:
-            log.warning("bot token could not be refreshed (revoked or uninstalled?)")
+        except WorkspaceUnavailable:
             return None
         return current.bot_token if current is not None and current.bot_token != failed_token else None
 
@@ -94,18 +140,40 @@ class RefreshingInstallationStore(RedisInstallationStore):
         if found is None or not found.bot_refresh_token:
             return found
         tenant = tenant_of_install(found.enterprise_id, found.team_id, found.is_enterprise_install)
-        with self.redis.lock(rotation_lock_key(tenant), timeout=ROTATION_LOCK_SECONDS, blocking_timeout=15):
-            # Read again under the lock: another process may have refreshed it while this one waited.
-            current = self._read(lookup)
-            if current is None or not (current.bot_token == stale if stale else self._expiring(current)):
-                return current
-            minutes = FORCE_MINUTES if stale else self.minutes
-            refreshed = self.rotator.perform_token_rotation(installation=current, minutes_before_expiration=minutes)
-            if refreshed is None:
-                return current
-            self.save(refreshed)
-            log.info("bot token refreshed", extra={"tenant": tenant, "forced": stale is not None})
-            return refreshed
+        lock = self.redis.lock(
+            rotation_lock_key(tenant), timeout=ROTATION_LOCK_SECONDS, blocking_timeout=ROTATION_WAIT_SECONDS
+        )
+        try:
+            if not lock.acquire():
+                raise LockError("another process is still refreshing the token")
+            try:
+                return self._rotate_locked(lookup, stale)
+            finally:
+                _release(lock)
+        except ROTATION_FAILURES as exc:
+            # One line, naming no token; the request or job ends as "workspace unavailable", never retried hot.
+            log.warning(
+                "bot token could not be refreshed: the workspace is unavailable until it is (reinstall if it lasts)",
+                extra={"tenant": tenant, "error_type": type(exc).__name__},
+            )
+            raise WorkspaceUnavailable("bot token refresh failed") from exc
+
+    def _rotate_locked(self, lookup: Lookup, stale: str | None) -> Installation | None:
+        # Read again under the lock: another process may have refreshed it while this one waited.
+        current = self._read(lookup)
+        if current is None or not (current.bot_token == stale if stale else self._expiring(current)):
+            return current
+        spent = str(current.bot_refresh_token)
+        minutes = FORCE_MINUTES if stale else self.minutes
+        refreshed = self.rotator.perform_token_rotation(installation=current, minutes_before_expiration=minutes)
+        if refreshed is None:
+            return current
+        if not self.save_rotated(refreshed, spent):
+            # Someone saved a newer pair meanwhile (this lock had expired): theirs stands, and is the latest.
+            log.warning("a token refresh finished after another one: the newer token is kept")
+            return self._read(lookup)
+        log.info("bot token refreshed", extra={"forced": stale is not None})
+        return refreshed
 
     def _read(self, lookup: Lookup) -> Installation | None:
         return RedisInstallationStore.find_installation(
@@ -119,3 +187,11 @@ class RefreshingInstallationStore(RedisInstallationStore):
     def _expiring(self, found: Installation) -> bool:
         expires_at = found.bot_token_expires_at
         return expires_at is not None and expires_at <= time.time() + self.minutes * 60
+
+
+def _release(lock: Lock) -> None:
+    """Let the lock go; one that expired during a slow refresh is already gone (the save was fenced anyway)."""
+    try:
+        lock.release()
+    except LockError:
+        log.warning("the token refresh outlasted its lock (ROTATION_LOCK_SECONDS); its save was fenced")

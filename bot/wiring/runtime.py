@@ -32,7 +32,7 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import UserDirectory
 from bot.store.caches import AdminFlags, NameCache, OnceMarkers, RecentSpecs
 from bot.store.capabilities import RedisCapabilities
-from bot.store.limits import Admission, Limits
+from bot.store.limits import Admission
 from bot.store.queue import FailureCallback, JobQueue, JobTable
 from bot.store.sessions import SessionStore
 from bot.store.usage import UsageLedger
@@ -227,18 +227,13 @@ def build_runtime(settings: Settings, connection: redis.Redis, jobs: JobWiring) 
         recent=RecentSpecs(connection, settings.techspec_recent_specs_seconds),
         markers=OnceMarkers(connection),
         files=FileFetcher(token or "", settings.slack_file_hosts()),
-        admission=Admission(connection, limits_from(settings)),
+        admission=Admission(connection, limits_of(settings)),
         usage=UsageLedger(connection),
         prices=prices,
         admins=AdminFlags(connection),
         tenant_adapters=((tenants.adapt,) if tenants else ()) + (WorkspaceAdapter(settings, connection),),
         installations=tenants.store if tenants else None,
     )
-
-
-def limits_from(settings: Settings) -> Limits:
-    """The admission limits the settings give."""
-    return limits_of(settings)
 
 
 _current: Runtime | None = None

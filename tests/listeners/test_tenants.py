@@ -152,13 +152,13 @@ def test_the_person_behind_each_kind() -> None:
 
 def test_slack_connect_outsiders_are_told_apart_from_the_fields() -> None:
     body = envelope({**MENTION, "user_team": "T9"}, WORKSPACE_AUTH, team_id="T9", is_ext_shared_channel=True)
-    home = home_of("T1", None, body)
+    home = home_of(TenantRef(team_id="T1"))
     assert home == Home(team_id="T1") and is_insider(person_of(body), home) is False
     inside = envelope({**MENTION, "user_team": "T1"}, WORKSPACE_AUTH, team_id="T1")
-    assert is_insider(person_of(inside), home_of("T1", None, inside)) is True
+    assert is_insider(person_of(inside), home_of(TenantRef(team_id="T1"))) is True
     org = envelope({**MENTION, "user_team": "E9"}, ORG_AUTH, team_id="T2", enterprise_id="E1")
-    assert home_of(None, "E1", org) == Home(enterprise_id="E1", org_install=True)
-    assert is_insider(person_of(org), home_of(None, "E1", org)) is False
+    assert home_of(tenant_ref(org)) == Home(enterprise_id="E1", org_install=True)
+    assert is_insider(person_of(org), home_of(tenant_ref(org))) is False
 
 
 def test_revoked_workspaces_are_forgotten_under_their_org_scope() -> None:
@@ -169,15 +169,63 @@ def test_revoked_workspaces_are_forgotten_under_their_org_scope() -> None:
     assert revoked_scopes(body["event"], {}, None) == []
 
 
-def test_bolt_context_without_a_workspace_takes_the_payloads_tenant() -> None:
+def bolt_context(body: dict[str, Any], authorized: tuple[str | None, str | None] | None) -> Any:
+    """Bolt's context for a payload as Bolt builds it: ids from the payload, and the authorize result
+    (enterprise, team of the installation's token as auth.test names them: an org token's team is the org)."""
     from slack_bolt import BoltContext
+    from slack_bolt.authorization import AuthorizeResult
 
-    from bot.listeners.tenants import PAYLOAD_TENANT, tenant_of
+    from bot.listeners.payloads import _first_authorization
+    from bot.listeners.tenants import PAYLOAD
 
-    body = envelope(MENTION, ORG_AUTH, team_id="T2", enterprise_id="E1", context_team_id="T2")
-    # What Bolt puts in the context for an org-wide install's event: authorizations[0] has no team.
-    context = BoltContext({"enterprise_id": "E1", "is_enterprise_install": True, "team_id": None})
-    context[PAYLOAD_TENANT] = tenant_ref(body)
-    assert tenant_of(context).scope == "E1.T2"
-    workspace = BoltContext({"team_id": "T1", "is_enterprise_install": False, PAYLOAD_TENANT: TenantRef(team_id="T9")})
-    assert tenant_of(workspace).scope == "T1"  # Bolt's installation wins when it names a workspace
+    auth = _first_authorization(body) or {}
+    context = BoltContext(
+        {
+            "enterprise_id": auth.get("enterprise_id") or body.get("enterprise_id"),
+            "team_id": auth.get("team_id") if auth else body.get("team_id"),
+            "is_enterprise_install": bool(auth.get("is_enterprise_install")),
+            PAYLOAD: body,
+        }
+    )
+    if authorized is not None:
+        result = AuthorizeResult(enterprise_id=authorized[0], team_id=authorized[1], bot_token="xoxb-1")
+        context["authorize_result"] = result
+    return context
+
+
+def test_one_resolver_takes_the_authorized_installation_and_the_payloads_workspace() -> None:
+    from slack_bolt.authorization import AuthorizeResult
+
+    from bot.listeners.tenants import tenant_of
+
+    org = envelope(MENTION, ORG_AUTH, team_id="T2", enterprise_id="E1", context_team_id="T2")
+    assert tenant_of(bolt_context(org, ("E1", "E1"))).scope == "E1.T2"
+    assert tenant_of(bolt_context(org, None)).scope == "E1.T2"  # no authorize (uninstall events): the payload
+    # app_uninstalled of an org-wide install: Bolt's stand-in result copies the payload's ids (no token).
+    gone = envelope({"type": "app_uninstalled"}, ORG_AUTH, team_id="T2", enterprise_id="E1")
+    stand_in = bolt_context(gone, None)
+    stand_in["authorize_result"] = AuthorizeResult(enterprise_id="E1", team_id="T2")
+    assert tenant_of(stand_in) == TenantRef(team_id="T2", enterprise_id="E1", org_install=True)
+    # Slack Connect: the installation's own workspace, never the other side's.
+    shared = envelope(MENTION, {**WORKSPACE_AUTH, "team_id": "T1"}, team_id="T9")
+    assert tenant_of(bolt_context(shared, (None, "T1"))).scope == "T1"
+
+
+def test_an_org_installs_channel_deleted_is_keyed_by_its_org_scope() -> None:
+    from bot.listeners.tenants import tenant_of
+
+    # authorizations[0] of an org-wide install has no team: the envelope's team_id is the workspace.
+    gone = {"type": "channel_deleted", "channel": "C1"}
+    body = envelope(gone, ORG_AUTH, team_id="T1", enterprise_id="E1")
+    assert tenant_of(bolt_context(body, ("E1", "E1"))) == TenantRef(team_id="T1", enterprise_id="E1", org_install=True)
+
+
+def test_a_payload_without_is_enterprise_install_still_gets_the_org_scope() -> None:
+    from bot.listeners.tenants import tenant_of
+
+    # The installation store falls back to the org's record; the org's token is what Bolt authorized with.
+    bare = {"type": "event_callback", "team_id": "T5", "enterprise_id": "E1", "event": MENTION}
+    assert tenant_of(bolt_context(bare, ("E1", "E1"))).scope == "E1.T5"
+    block = interactive("block_actions", org=False, team={"id": "T5"})
+    del block["is_enterprise_install"]
+    assert tenant_of(bolt_context({**block, "enterprise": {"id": "E1"}}, ("E1", None))).scope == "E1.T5"

@@ -31,7 +31,7 @@ def seed(connection: redis.Redis) -> None:
         key = session_key(team, channel, ts)
         store.create(Session(team_id=team, channel_id=channel, thread_ts=ts, requested_by="U1", trigger_ts=ts))
         store.record_reply(key, Reply(ts=ts + "1", user_id="U2", text=f"answer in {channel}/{ts}"))
-        store.claim_trigger(channel, f"{ts}9", key)
+        store.claim_trigger(team, channel, f"{ts}9", key)
         store.next_attempt(key)
         OnceMarkers(connection).first("reminded", key, 1, ttl_seconds=60)
         recent.add(
@@ -94,3 +94,40 @@ def test_ids_are_matched_whole() -> None:
     assert thread.names_job("https://a.slack.com/archives/C1/p1700000000000100")
     assert not thread.names_job("https://a.slack.com/archives/C1/p17000000000001001")
     assert not scope.names_key("techspec:session:T1:C10:1.1") and scope.names_key("techspec:session:T1:C1:1.1")
+
+
+def test_forgetting_a_tenant_leaves_the_other_sides_marks_in_a_shared_channel(redis_conn: redis.Redis) -> None:
+    store = SessionStore(redis_conn, 3600)
+    mine, theirs = session_key("T1", "C1", "1.1"), session_key("E2.T2", "C1", "1.1")
+    for scope, key in (("T1", mine), ("E2.T2", theirs)):
+        store.claim_trigger(scope, "C1", "1.1", key)
+        store.claim_trigger(scope, "C1", "action:7.7", key)  # a button's dedupe mark names its thread
+    redis_conn.set("techspec:trigger:C1:8.8", theirs)  # a mark from before the upgrade, the other side's
+    redis_conn.set("techspec:trigger:C1:9.9", mine)
+    for scope in (Scope("T1"), Scope("T1", "C1"), Scope("T1", "C1", "1.1")):
+        Forgetter(redis_conn).forget(scope)
+        assert where_found(redis_conn, [mine]) == [], scope
+        assert store.claim_trigger("E2.T2", "C1", "1.1") is False
+        assert store.claim_trigger("E2.T2", "C1", "action:7.7") is False
+        assert redis_conn.get("techspec:trigger:C1:8.8") == theirs.encode()
+        for ts in ("1.1", "action:7.7"):
+            store.claim_trigger("T1", "C1", ts, mine)
+        redis_conn.set("techspec:trigger:C1:9.9", mine)
+
+
+def test_an_org_uninstall_finds_a_workspace_named_only_by_a_queued_command(redis_conn: redis.Redis) -> None:
+    queue = JobQueue(
+        redis_conn,
+        "techspec",
+        jobs=dict.fromkeys(JobKind, print),
+        on_failure=print,
+        job_timeout=60,
+        retry_intervals=[1],
+    )
+    queue.enqueue(JobKind.COMMAND, {"team_id": "E1.T5", "channel_id": "C5", "text": "a topic"}, job_id="command-e1")
+    queue.enqueue(JobKind.COMMAND, {"team_id": "E10.T6", "channel_id": "C6", "text": "a topic"}, job_id="command-e10")
+    forgetter = Forgetter(redis_conn)
+    assert forgetter.org_scopes("E1") == ["E1.T5"]
+    for scope in forgetter.org_scopes("E1"):
+        forgetter.forget(Scope(scope))
+    assert where_found(redis_conn, ["E1.T5"]) == [] and where_found(redis_conn, ["E10.T6"]) != []

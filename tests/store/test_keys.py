@@ -19,7 +19,9 @@ def test_every_key_format_is_the_one_deployments_hold() -> None:
     assert keys.history_key(SESSION) == "techspec:history:T1:C1:1700000000.000100"
     assert keys.lock_key(SESSION) == "techspec:lock:T1:C1:1700000000.000100"
     assert keys.attempts_key(SESSION) == "techspec:attempts:T1:C1:1700000000.000100"
-    assert keys.trigger_key("C1", "1700000000.000200") == "techspec:trigger:C1:1700000000.000200"
+    assert keys.trigger_key("E1.T1", "C1", "1700000000.000200") == "techspec:trigger:E1.T1:C1:1700000000.000200"
+    # Before marks were per tenant: still honoured (and forgotten) until they expire.
+    assert keys.legacy_trigger_key("C1", "1700000000.000200") == "techspec:trigger:C1:1700000000.000200"
     assert keys.name_key("U1") == "techspec:user:U1"
     assert keys.recent_key("T1", "U1") == "techspec:recent:T1:U1"
     digest = keys.session_digest(SESSION)

@@ -74,9 +74,27 @@ def test_concurrent_transitions_only_one_wins(redis_url: str, redis_conn: redis.
 
 def test_claim_trigger_once(redis_conn: redis.Redis) -> None:
     store = SessionStore(redis_conn, TTL)
-    assert store.claim_trigger("C1", "1.1") is True
-    assert store.claim_trigger("C1", "1.1") is False
-    assert store.claim_trigger("C1", "1.2") is True
+    assert store.claim_trigger("T1", "C1", "1.1") is True
+    assert store.claim_trigger("T1", "C1", "1.1") is False
+    assert store.claim_trigger("T1", "C1", "1.2") is True
+
+
+def test_trigger_marks_are_per_tenant(redis_conn: redis.Redis) -> None:
+    # A Slack Connect channel has the same id in both organisations: each handles the message once.
+    store = SessionStore(redis_conn, TTL)
+    assert store.claim_trigger("T1", "C1", "1.1") is True
+    assert store.claim_trigger("E2.T2", "C1", "1.1") is True
+    assert store.claim_trigger("E2.T2", "C1", "1.1") is False
+
+
+def test_a_mark_written_before_the_upgrade_still_counts(redis_conn: redis.Redis) -> None:
+    redis_conn.set("techspec:trigger:C1:1.1", "techspec:session:T1:C1:1.1", ex=60)
+    redis_conn.set("techspec:trigger:C1:action:5.5", "1", ex=60)
+    store = SessionStore(redis_conn, TTL)
+    assert store.claim_trigger("T1", "C1", "1.1") is False
+    assert store.claim_trigger("T1", "C1", "action:5.5") is False
+    store.release_trigger("T1", "C1", "1.1")
+    assert store.claim_trigger("T1", "C1", "1.1") is True
 
 
 def test_replies_record_replace_and_withdraw(redis_conn: redis.Redis) -> None:

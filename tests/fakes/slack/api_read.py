@@ -1,4 +1,4 @@
-"""Read-only Web API methods: auth.test, users.info, conversations.* (with cursor pagination)."""
+"""Read-only Web API methods: users.info, conversations.* (with cursor pagination)."""
 
 from __future__ import annotations
 
@@ -34,21 +34,6 @@ def _limit(p: Params, default: int, cap: int) -> int:
     # Slack treats 0/absent as the default and silently caps large values.
     value = p.number("limit", default)
     return default if value <= 0 else min(value, cap)
-
-
-def auth_test(emu: SlackEmulator, p: Params) -> dict[str, Any]:
-    """auth.test for the bot token."""
-    ident = emu.ws.ident
-    return {
-        "ok": True,
-        "url": f"https://{ident.team_domain}.slack.com/",
-        "team": ident.team_name,
-        "user": ident.bot_name,
-        "team_id": ident.team_id,
-        "user_id": ident.bot_user_id,
-        "bot_id": ident.bot_id,
-        "is_enterprise_install": False,
-    }
 
 
 def users_info(emu: SlackEmulator, p: Params) -> dict[str, Any]:
@@ -163,7 +148,6 @@ def conversations_history(emu: SlackEmulator, p: Params) -> dict[str, Any]:
 
 
 HANDLERS = {
-    "auth.test": auth_test,
     "users.info": users_info,
     "conversations.info": conversations_info,
     "conversations.members": conversations_members,

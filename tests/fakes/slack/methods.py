@@ -19,6 +19,6 @@ HANDLERS: dict[str, Handler] = {
     **api_files.HANDLERS,
     **api_items.HANDLERS,
     **api_views.HANDLERS,
-    # After api_read: auth.test answers per token (workspace or org-wide install).
+    # auth.test answers per token (workspace or org-wide install).
     **api_oauth.HANDLERS,
 }
