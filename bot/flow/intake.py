@@ -17,6 +17,7 @@ from bot.flow.steps import enqueue_step
 from bot.flow.trigger import Outcome, Trigger
 from bot.slack import texts
 from bot.spec.records import Reply
+from bot.store.forget import Tombstones
 from bot.store.sessions import ACTIVE_PHASES, Phase, Session, TransitionRefused
 from bot.wiring import Runtime
 
@@ -40,6 +41,8 @@ STALE_BUTTON = "Those buttons belong to an earlier round of questions; use the o
 def handle_trigger(rt: Runtime, trigger: Trigger) -> Outcome:
     """Start, continue or resume the thread's session; exactly once per triggering message."""
     rt = rt.for_tenant(trigger.team_id)
+    if Tombstones(rt.redis).covers(trigger.team_id, trigger.channel_id, trigger.thread_ts, trigger.trigger_ts):
+        return "ignored"  # a late delivery of a request sent before the thread or channel was forgotten
     if trigger.source != "button" and not rt.store.claim_trigger(
         trigger.team_id, trigger.channel_id, trigger.claim_id, trigger.key
     ):

@@ -24,8 +24,10 @@ from rq.results import Result
 from bot.spec.records import RecentSpec
 from bot.spec.tenancy import SCOPE_SEPARATOR
 from bot.store.keys import (
+    FORGOTTEN_TTL_SECONDS,
     PREFIX,
     capability_pattern,
+    forgotten_key,
     is_family_key,
     legacy_trigger_pattern,
     marker_pattern,
@@ -87,14 +89,38 @@ class Forgotten:
     running: list[str] = field(default_factory=list)
 
 
+class Tombstones:
+    """When a thread or channel was forgotten (no ids kept): a request from an older message is a late delivery."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+
+    def mark(self, scope: Scope) -> None:
+        """Note now as the time scope (a thread or a channel; not a workspace, which keeps nothing) was forgotten."""
+        if scope.channel_id is not None:
+            ids = [scope.team_id, scope.channel_id] + ([scope.thread_ts] if scope.thread_ts is not None else [])
+            self.redis.set(forgotten_key(*ids), f"{time.time():.6f}", ex=FORGOTTEN_TTL_SECONDS)
+
+    def covers(self, team_id: str, channel_id: str, thread_ts: str, message_ts: str) -> bool:
+        """True when the message was sent before its thread or channel was forgotten."""
+        keys = [forgotten_key(team_id, channel_id, thread_ts), forgotten_key(team_id, channel_id)]
+        marks = [float(raw) for raw in cast(list[bytes | None], self.redis.mget(keys)) if raw is not None]
+        try:
+            return bool(marks) and float(message_ts) <= max(marks)
+        except ValueError:
+            return False
+
+
 class Forgetter:
     """Deletes the bot's records about a scope from Redis: its own keys, and the queue's jobs."""
 
     def __init__(self, connection: redis.Redis) -> None:
         self.redis = connection
 
-    def forget(self, scope: Scope) -> Forgotten:
-        """Delete every record about scope; returns counts (never the ids themselves)."""
+    def forget(self, scope: Scope, *, spare_running: bool = False) -> Forgotten:
+        """Delete every record about scope; returns counts (never the ids themselves). With spare_running, a
+        running job is left alone and reported: RQ saves a job's hash again when it finishes, so deleting it
+        now would only bring it back, arguments and all, after we looked."""
         # Trigger marks are matched apart: a shared channel's marks of another tenant name the channel too.
         keys = set(self._scan(f"{PREFIX}:*{scope.channel_id or scope.team_id}*", scope.names_key))
         keys = {k for k in keys if not k.startswith(TRIGGER_PREFIX)}
@@ -112,7 +138,7 @@ class Forgetter:
             self._forget_recent(scope)
         self._forget_members(scope)
         deleted = sum(int(cast(int, self.redis.delete(*batch))) for batch in _batches(sorted(keys)))
-        jobs, running = self._forget_jobs(scope)
+        jobs, running = self._forget_jobs(scope, spare_running)
         log.info("forgot", extra={"keys": deleted, "jobs": jobs, "running": len(running)})
         return Forgotten(keys=deleted, jobs=jobs, running=running)
 
@@ -132,14 +158,19 @@ class Forgetter:
         return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
-        """Forget, then wait (bounded) for jobs that were running to stop, and forget again what they wrote."""
-        result = self.forget(scope)
+        """Forget, then wait (bounded) for jobs that were running to finish, and forget again what they wrote
+        (the finished jobs included); a job still running at the deadline (a stuck worker) is deleted anyway."""
+        Tombstones(self.redis).mark(scope)  # first: a request arriving while this runs is refused too
+        result = self.forget(scope, spare_running=True)
         deadline = time.monotonic() + wait_seconds
-        while result.running and time.monotonic() < deadline:
+        while result.running:
+            if time.monotonic() >= deadline:
+                last = self.forget(scope)
+                return Forgotten(result.keys + last.keys, result.jobs + last.jobs, last.running)
             time.sleep(0.5)
             if any(self._is_running(job_id) for job_id in result.running):
                 continue
-            again = self.forget(scope)
+            again = self.forget(scope, spare_running=True)
             result = Forgotten(result.keys + again.keys, result.jobs + again.jobs, again.running)
         return result
 
@@ -188,14 +219,17 @@ class Forgetter:
             if gone:
                 self.redis.zrem(key, *gone)
 
-    def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
-        """Delete the queue's jobs about scope (queued, scheduled, finished, failed) and their results."""
+    def _forget_jobs(self, scope: Scope, spare_running: bool) -> tuple[int, list[str]]:
+        """Delete the queue's jobs about scope (queued, scheduled, finished, failed; running ones unless spared)
+        and their results."""
         deleted, running = 0, []
         for job in self._jobs():
             if not scope.names_job(_job_text(job)):
                 continue
             if job.get_status(refresh=False) == JobStatus.STARTED:
                 running.append(job.id)
+                if spare_running:
+                    continue
             try:
                 job.delete(remove_from_queue=True)
             except NoSuchJobError:

@@ -255,14 +255,6 @@ def capability_key(endpoint: str, model: str) -> str:
 # -- installations (OAuth): one record per workspace or org-wide install, tokens sealed ----------------
 
 OAUTH_STATE_TTL_SECONDS = 600  # a browser's OAuth `state`, /slack/install -> /slack/oauth_redirect: single use
-# oauth.v2.access for a refresh: each attempt is cut off after ROTATION_CALL_SECONDS, and only a 429 (Slack
-# did nothing) is tried again, at most ROTATION_RATE_LIMIT_RETRIES times.
-ROTATION_CALL_SECONDS = 20
-ROTATION_RATE_LIMIT_RETRIES = 2
-# Held while a token is refreshed, so a refresh token is spent once: outlasts the worst case of the call
-# (every attempt timing out, plus Retry-After waits of up to a minute each). The save is fenced as well.
-ROTATION_RETRY_AFTER_SECONDS = 60
-ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * (ROTATION_CALL_SECONDS + ROTATION_RETRY_AFTER_SECONDS)
 
 
 def installation_key(tenant: str, kind: str, user_id: str | None = None) -> str:
@@ -294,3 +286,15 @@ def workspace_settings_key(scope: str) -> str:
 def workspace_settings_pattern() -> str:
     """SCAN pattern for every workspace's settings (to seal their keys again after a key rotation)."""
     return f"{PREFIX}:wsettings:*"
+
+
+# A forgotten thread or channel refuses, this long, requests from messages sent before it was forgotten (a late or
+# duplicate delivery would otherwise start it again); after that Slack no longer retries them.
+FORGOTTEN_TTL_SECONDS = 3600
+
+
+def forgotten_key(team_id: str, *ids: str) -> str:
+    """Key of the time a thread (channel, ts) or channel of a workspace was forgotten; the ids hashed, so it
+    names no thread (the workspace's own forget deletes it with the rest)."""
+    digest = hashlib.sha256(":".join(ids).encode()).hexdigest()[:32]
+    return f"{PREFIX}:forgotten:{team_id}:{digest}"

@@ -29,13 +29,18 @@ from bot.spec.tenancy import TenantRef
 from bot.store.crypto import SecretBox
 from bot.store.installations import RedisInstallationStore, tenant_of_install
 from bot.store.keys import (
-    ROTATION_CALL_SECONDS,
-    ROTATION_LOCK_SECONDS,
-    ROTATION_RATE_LIMIT_RETRIES,
     rotation_lock_key,
 )
 
 log = logging.getLogger(__name__)
+# oauth.v2.access for a refresh: each attempt is cut off after ROTATION_CALL_SECONDS, and only a 429 (Slack
+# did nothing) is tried again, at most ROTATION_RATE_LIMIT_RETRIES times.
+ROTATION_CALL_SECONDS = 20
+ROTATION_RATE_LIMIT_RETRIES = 2
+# Held while a token is refreshed, so a refresh token is spent once: outlasts the worst case of the call
+# (every attempt timing out, plus Retry-After waits of up to a minute each). The save is fenced as well.
+ROTATION_RETRY_AFTER_SECONDS = 60
+ROTATION_LOCK_SECONDS = (ROTATION_RATE_LIMIT_RETRIES + 1) * (ROTATION_CALL_SECONDS + ROTATION_RETRY_AFTER_SECONDS)
 # Minutes that make TokenRotator refresh whatever the token's expiry says (Slack said it expired).
 FORCE_MINUTES = 10**7
 # How long a process waits for another one's refresh before the workspace counts as unavailable this time.

@@ -15,10 +15,13 @@ from tests.fakes.model import ModelEmulator
 from tests.fakes.slack import SlackEmulator
 from tests.support.processes import BotProcess, wait_http_ok
 from tests.support.redis_server import free_port
+from tests.support.waiting import wait_until
 
 SIGNING_SECRET = "e2e-signing-secret"
 BOT_TOKEN = "xoxb-e2e-test-token"
 MODEL_KEY = "sk-e2e-test-key-0000000000000000"
+# The key of a workspace's own model endpoint (workspace settings), never the operator's.
+WORKSPACE_KEY = "sk-workspace-own-key-5555555555"
 _channel_numbers = count(100)
 
 
@@ -90,6 +93,13 @@ UNLIMITED = {
 }
 
 
+def worker_ready(connection: redis.Redis, worker: BotProcess) -> bool:
+    """True once an RQ worker registered (after its warm-up); fails at once if the worker process exited."""
+    if worker.process is not None and worker.process.poll() is not None:
+        raise AssertionError(f"worker exited early:\n{worker.output()[-3000:]}")
+    return bool(connection.scard("rq:workers"))
+
+
 def seed_people(slack: SlackEmulator) -> None:
     """The people of every test thread."""
     slack.add_user("UANA", "ana", real_name="Ana Lopez", display_name="Ana")
@@ -128,6 +138,8 @@ def running_stack(
     stack.processes += [web, worker]
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/healthz", process=web)
+        # The worker's warm-up (auth.test among it) must be over before a test counts Slack calls.
+        wait_until(lambda: worker_ready(connection, worker), 60, message=f"the worker registering\n{stack.logs()}")
         slack.events_url = f"http://127.0.0.1:{port}/slack/events"
         yield stack
     finally:
@@ -157,3 +169,13 @@ def fresh(stack: Stack) -> Iterator[Stack]:
     finally:
         stack.model.clear()
         stack.slack.clear_faults()
+
+
+@pytest.fixture(scope="module")
+def own_model() -> Iterator[ModelEmulator]:
+    """The workspace's own endpoint: a second model emulator with its own key and model."""
+    model = ModelEmulator(api_key=WORKSPACE_KEY, models=("team-model",)).start()
+    try:
+        yield model
+    finally:
+        model.stop()

@@ -98,7 +98,8 @@ def test_deleted_channel_is_forgotten(fresh: Stack) -> None:
     wait_until(lambda: (s := session_of(stack, channel, second)) and s.phase == "awaiting_answers", 20)
     assert where_found(stack.redis, [channel]) != []
     send_event(stack, {"type": "channel_deleted", "channel": channel, "event_ts": "1.0"})
-    wait_until(lambda: where_found(stack.redis, [channel, root, second]) == [], 30, message=stack.logs())
+    left = lambda: where_found(stack.redis, [channel, root, second])  # noqa: E731
+    wait_until(lambda: left() == [], 30, message=f"{left()}\n{stack.logs()}")
 
 
 def test_uninstall_or_revoked_token_forgets_the_workspace(fresh: Stack) -> None:

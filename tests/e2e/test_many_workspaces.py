@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Stack, running_stack
+from tests.e2e.conftest import WORKSPACE_KEY, Stack, running_stack
 from tests.e2e.helpers import questions_messages, wait_for_pinned_spec
 from tests.e2e.test_oauth import install, oauth_env, tokens_used, workspace
-from tests.e2e.test_workspace_settings import TEMPLATE, WORKSPACE_KEY, values
+from tests.e2e.test_workspace_settings import TEMPLATE, values
 from tests.fakes.model import ModelEmulator
 from tests.fakes.slack import SlackEmulator
 from tests.fakes.slack.handle import WorkspaceHandle
@@ -42,16 +42,6 @@ def settings_env(slack: SlackEmulator, port: int) -> dict[str, str]:
         "TECHSPEC_WORKSPACE_ALLOW_PRIVATE_ENDPOINTS": "true",
         "TECHSPEC_WORKSPACE_SETTINGS_SECONDS": "0",
     }
-
-
-@pytest.fixture(scope="module")
-def own_model() -> Iterator[ModelEmulator]:
-    """Workspace T0201's own endpoint: a second model emulator with its own key and model."""
-    model = ModelEmulator(api_key=WORKSPACE_KEY, models=("team-model",)).start()
-    try:
-        yield model
-    finally:
-        model.stop()
 
 
 @pytest.fixture(scope="module")

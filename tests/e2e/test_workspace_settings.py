@@ -11,27 +11,16 @@ import pytest
 
 from bot.store.crypto import new_key
 from bot.store.keys import workspace_settings_key
-from tests.e2e.conftest import Stack, running_stack
+from tests.e2e.conftest import WORKSPACE_KEY, Stack, running_stack
 from tests.e2e.helpers import CLEAR, design_thread, session_of, wait_for_pinned_spec
 from tests.fakes.model import ModelEmulator
 from tests.fakes.slack import payloads
 from tests.support.waiting import wait_until
 
 ADMIN = "UADM"
-WORKSPACE_KEY = "sk-workspace-own-key-5555555555"
 TEMPLATE = (
     "# {{ spec.title }} (our own template)\n\nMADE-WITH-TEAM-TEMPLATE v{{ ctx.version }}\n\n{{ spec.overview }}\n"
 )
-
-
-@pytest.fixture(scope="module")
-def own_model() -> Iterator[ModelEmulator]:
-    """The workspace's own endpoint: a second model emulator with its own key and model."""
-    model = ModelEmulator(api_key=WORKSPACE_KEY, models=("team-model",)).start()
-    try:
-        yield model
-    finally:
-        model.stop()
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import redis
+from rq.job import Job, JobStatus
 
 from bot.spec.records import RecentSpec, Reply
 from bot.store.caches import NameCache, OnceMarkers, RecentSpecs
-from bot.store.forget import Forgetter, Scope
+from bot.store.forget import Forgetter, Scope, Tombstones
 from bot.store.keys import session_key
 from bot.store.queue import JobKind, JobQueue, job_id
 from bot.store.sessions import Session, SessionStore
@@ -131,3 +135,48 @@ def test_an_org_uninstall_finds_a_workspace_named_only_by_a_queued_command(redis
     for scope in forgetter.org_scopes("E1"):
         forgetter.forget(Scope(scope))
     assert where_found(redis_conn, ["E1.T5"]) == [] and where_found(redis_conn, ["E10.T6"]) != []
+
+
+def test_a_job_running_during_the_forget_leaves_nothing_when_it_finishes(redis_conn: redis.Redis) -> None:
+    # RQ writes a job's whole hash (its arguments too) again when the job finishes: a forget that deleted the
+    # hash while the job ran would find it back afterwards. The running job is waited for, then deleted.
+    seed(redis_conn)
+    key = session_key("T1", "C1", "1.1")
+    job = Job.fetch(job_id(JobKind.READ, key, 1), connection=redis_conn)
+    job.set_status(JobStatus.STARTED)
+
+    def finish() -> None:
+        time.sleep(1.0)  # the job's own run time: what the forget waits out
+        job.set_status(JobStatus.FINISHED)
+        job.save()
+
+    worker = threading.Thread(target=finish)
+    worker.start()
+    result = Forgetter(redis_conn).forget_settled(Scope("T1", "C1", "1.1"), wait_seconds=10)
+    worker.join()
+    assert result.running == []
+    assert not redis_conn.exists(job.key)
+    assert where_found(redis_conn, [key]) == []
+
+
+def test_a_job_still_running_at_the_deadline_is_deleted_anyway(redis_conn: redis.Redis) -> None:
+    seed(redis_conn)
+    key = session_key("T1", "C1", "1.1")
+    job = Job.fetch(job_id(JobKind.READ, key, 1), connection=redis_conn)
+    job.set_status(JobStatus.STARTED)  # a stuck worker: it never finishes
+    Forgetter(redis_conn).forget_settled(Scope("T1", "C1", "1.1"), wait_seconds=1)
+    assert not redis_conn.exists(job.key)
+
+
+def test_a_forgotten_thread_refuses_requests_sent_before_it_was_forgotten(redis_conn: redis.Redis) -> None:
+    # A mention arrives twice (app_mention and message) and Slack retries: a delivery that comes in after the
+    # forget must not start the thread again; a new request sent after it may.
+    before = f"{time.time() - 5:.6f}"
+    Forgetter(redis_conn).forget_settled(Scope("T1", "C1", "1.1"), wait_seconds=1)
+    marks = Tombstones(redis_conn)
+    assert marks.covers("T1", "C1", "1.1", before)
+    assert not marks.covers("T1", "C1", "1.1", f"{time.time() + 5:.6f}")
+    assert not marks.covers("T1", "C1", "2.2", before) and not marks.covers("T2", "C1", "1.1", before)
+    Forgetter(redis_conn).forget_settled(Scope("T1", "C9"), wait_seconds=1)
+    assert marks.covers("T1", "C9", "7.7", before)  # the whole channel
+    assert where_found(redis_conn, ["C1", "C9", "1.1"]) == []  # the marks keep no ids

@@ -15,9 +15,8 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.config import Settings
 from bot.flow import jobs
 from bot.store.crypto import new_key
-from bot.store.keys import ROTATION_CALL_SECONDS, ROTATION_LOCK_SECONDS, ROTATION_RATE_LIMIT_RETRIES
 from bot.wiring import RefreshingInstallationStore, WorkspaceUnavailable, build_runtime, set_runtime
-from bot.wiring.rotation import Lookup
+from bot.wiring.rotation import ROTATION_CALL_SECONDS, ROTATION_LOCK_SECONDS, ROTATION_RATE_LIMIT_RETRIES, Lookup
 from tests.fakes.slack import SlackEmulator
 
 T1 = Lookup(enterprise_id=None, team_id="T1", is_enterprise_install=False)
