@@ -8,7 +8,10 @@ re-export these functions for them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+
+from rq import get_current_job
 
 from bot.flow import commands, followups, read, recount, steps, write
 from bot.store.keys import is_session_key, parse_session_key
@@ -36,28 +39,38 @@ def workspace(scope: str) -> Runtime | None:
         return None
 
 
+def session_job(key: str, step: Callable[[Runtime, str], object]) -> None:
+    """Run one step of the session as its workspace; a job whose session is gone by its end (forgotten while it
+    ran or waited) leaves no record: RQ would keep the finished job, the session key among its arguments,
+    for the result TTL, after the forget looked."""
+    if (rt := workspace(session_scope(key))) is None:
+        return
+    try:
+        step(rt, key)
+    finally:
+        job = get_current_job()
+        if job is not None and not rt.redis.exists(key):
+            job.result_ttl = 0
+
+
 def run_session(key: str) -> None:
     """Read the thread and either post the questions or, when it is clear, write the spec."""
-    if (rt := workspace(session_scope(key))) is not None:
-        read.read_step(rt, key)
+    session_job(key, read.read_step)
 
 
 def write_session(key: str) -> None:
     """Write, upload and pin the spec for a session in the writing phase."""
-    if (rt := workspace(session_scope(key))) is not None:
-        write.write_step(rt, key)
+    session_job(key, write.write_step)
 
 
 def refresh_answers(key: str) -> None:
     """Recount the answers after a reply; when every question has one, schedule the spec."""
-    if (rt := workspace(session_scope(key))) is not None:
-        recount.refresh_answers(rt, key)
+    session_job(key, recount.refresh_answers)
 
 
 def auto_write(key: str) -> None:
     """Start writing once every question is answered (re-checked: a reply may have been withdrawn)."""
-    if (rt := workspace(session_scope(key))) is not None:
-        recount.auto_write(rt, key)
+    session_job(key, recount.auto_write)
 
 
 def start_from_command(payload: dict[str, Any]) -> None:
@@ -68,8 +81,7 @@ def start_from_command(payload: dict[str, Any]) -> None:
 
 def remind(key: str, version: int) -> None:
     """Remind the person who asked, once, if the questions of this version are still unanswered."""
-    if (rt := workspace(session_scope(key))) is not None:
-        followups.remind(rt, key, version)
+    session_job(key, lambda rt, key: followups.remind(rt, key, version))
 
 
 def on_job_failure(job: Any, connection: Any, exc_type: Any, exc: Any, traceback: Any) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import redis
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.results import Result
 
@@ -158,21 +158,22 @@ class Forgetter:
         return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
-        """Forget, then wait (bounded) for jobs that were running to finish, and forget again what they wrote
-        (the finished jobs included); a job still running at the deadline (a stuck worker) is deleted anyway."""
+        """Forget, then wait (bounded) for the jobs that were running to finish, and forget again what they
+        wrote (the finished jobs too); a job still running at the deadline (a stuck worker) is deleted anyway.
+        A job that runs after this finds its session gone and keeps no record (bot.flow.jobs.session_job)."""
         Tombstones(self.redis).mark(scope)  # first: a request arriving while this runs is refused too
-        result = self.forget(scope, spare_running=True)
+        total = self.forget(scope, spare_running=True)
         deadline = time.monotonic() + wait_seconds
-        while result.running:
+        while total.running:
             if time.monotonic() >= deadline:
                 last = self.forget(scope)
-                return Forgotten(result.keys + last.keys, result.jobs + last.jobs, last.running)
+                return Forgotten(total.keys + last.keys, total.jobs + last.jobs, last.running)
             time.sleep(0.5)
-            if any(self._is_running(job_id) for job_id in result.running):
+            if any(self._is_running(job_id) for job_id in total.running):
                 continue
             again = self.forget(scope, spare_running=True)
-            result = Forgotten(result.keys + again.keys, result.jobs + again.jobs, again.running)
-        return result
+            total = Forgotten(total.keys + again.keys, total.jobs + again.jobs, again.running)
+        return total
 
     def _scan(self, pattern: str, keep: Callable[[str], bool] | None = None) -> list[str]:
         found = []
@@ -232,8 +233,8 @@ class Forgetter:
                     continue
             try:
                 job.delete(remove_from_queue=True)
-            except NoSuchJobError:
-                continue
+            except (NoSuchJobError, InvalidJobOperation):
+                continue  # gone meanwhile: finished with no result kept, or deleted by another forget
             self.redis.delete(Result.get_key(job.id), f"rq:executions:{job.id}")
             deleted += 1
         return deleted, running
@@ -246,7 +247,7 @@ class Forgetter:
     def _is_running(self, job_id: str) -> bool:
         try:
             return Job.fetch(job_id, connection=self.redis).get_status() == JobStatus.STARTED
-        except NoSuchJobError:
+        except (NoSuchJobError, InvalidJobOperation):
             return False
 
 
