@@ -66,7 +66,7 @@ def test_a_redis_freeze_with_a_job_in_flight_kills_nothing_and_the_bot_answers_a
         assert get(f"http://127.0.0.1:{worker_port}/healthz")[0] == 200  # alive, waiting: not a restart case
         while time.monotonic() - frozen_at < FREEZE_SECONDS:
             assert all(p.process and p.process.poll() is None for p in stack.processes), stack.logs()
-            time.sleep(1)  # noqa: the fault itself lasts FREEZE_SECONDS; this polls that no process died meanwhile
+            time.sleep(1)  # the fault itself lasts FREEZE_SECONDS; this polls that no process died meanwhile
     finally:
         os.kill(server.process.pid, signal.SIGCONT)
     thawed = time.monotonic()
