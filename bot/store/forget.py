@@ -117,10 +117,8 @@ class Forgetter:
     def __init__(self, connection: redis.Redis) -> None:
         self.redis = connection
 
-    def forget(self, scope: Scope, *, spare_running: bool = False) -> Forgotten:
-        """Delete every record about scope; returns counts (never the ids themselves). With spare_running, a
-        running job is left alone and reported: RQ saves a job's hash again when it finishes, so deleting it
-        now would only bring it back, arguments and all, after we looked."""
+    def forget(self, scope: Scope) -> Forgotten:
+        """Delete every record about scope; returns counts (never the ids themselves)."""
         # Trigger marks are matched apart: a shared channel's marks of another tenant name the channel too.
         keys = set(self._scan(f"{PREFIX}:*{scope.channel_id or scope.team_id}*", scope.names_key))
         keys = {k for k in keys if not k.startswith(TRIGGER_PREFIX)}
@@ -138,7 +136,7 @@ class Forgetter:
             self._forget_recent(scope)
         self._forget_members(scope)
         deleted = sum(int(cast(int, self.redis.delete(*batch))) for batch in _batches(sorted(keys)))
-        jobs, running = self._forget_jobs(scope, spare_running)
+        jobs, running = self._forget_jobs(scope)
         log.info("forgot", extra={"keys": deleted, "jobs": jobs, "running": len(running)})
         return Forgotten(keys=deleted, jobs=jobs, running=running)
 
@@ -158,22 +156,19 @@ class Forgetter:
         return sorted(found)
 
     def forget_settled(self, scope: Scope, wait_seconds: float = 30.0) -> Forgotten:
-        """Forget, then wait (bounded) for the jobs that were running to finish, and forget again what they
-        wrote (the finished jobs too); a job still running at the deadline (a stuck worker) is deleted anyway.
-        A job that runs after this finds its session gone and keeps no record (bot.flow.jobs.session_job)."""
+        """Forget, then wait (bounded) for jobs that were running to stop, and forget again what they wrote.
+        A job that ends after its session was forgotten keeps no record (bot.flow.jobs.session_job): RQ would
+        otherwise save it again, arguments and all, when it finishes."""
         Tombstones(self.redis).mark(scope)  # first: a request arriving while this runs is refused too
-        total = self.forget(scope, spare_running=True)
+        result = self.forget(scope)
         deadline = time.monotonic() + wait_seconds
-        while total.running:
-            if time.monotonic() >= deadline:
-                last = self.forget(scope)
-                return Forgotten(total.keys + last.keys, total.jobs + last.jobs, last.running)
+        while result.running and time.monotonic() < deadline:
             time.sleep(0.5)
-            if any(self._is_running(job_id) for job_id in total.running):
+            if any(self._is_running(job_id) for job_id in result.running):
                 continue
-            again = self.forget(scope, spare_running=True)
-            total = Forgotten(total.keys + again.keys, total.jobs + again.jobs, again.running)
-        return total
+            again = self.forget(scope)
+            result = Forgotten(result.keys + again.keys, result.jobs + again.jobs, again.running)
+        return result
 
     def _scan(self, pattern: str, keep: Callable[[str], bool] | None = None) -> list[str]:
         found = []
@@ -220,17 +215,14 @@ class Forgetter:
             if gone:
                 self.redis.zrem(key, *gone)
 
-    def _forget_jobs(self, scope: Scope, spare_running: bool) -> tuple[int, list[str]]:
-        """Delete the queue's jobs about scope (queued, scheduled, finished, failed; running ones unless spared)
-        and their results."""
+    def _forget_jobs(self, scope: Scope) -> tuple[int, list[str]]:
+        """Delete the queue's jobs about scope (queued, scheduled, running, finished, failed) and their results."""
         deleted, running = 0, []
         for job in self._jobs():
             if not scope.names_job(_job_text(job)):
                 continue
             if job.get_status(refresh=False) == JobStatus.STARTED:
                 running.append(job.id)
-                if spare_running:
-                    continue
             try:
                 job.delete(remove_from_queue=True)
             except (NoSuchJobError, InvalidJobOperation):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import redis
@@ -135,28 +134,6 @@ def test_an_org_uninstall_finds_a_workspace_named_only_by_a_queued_command(redis
     for scope in forgetter.org_scopes("E1"):
         forgetter.forget(Scope(scope))
     assert where_found(redis_conn, ["E1.T5"]) == [] and where_found(redis_conn, ["E10.T6"]) != []
-
-
-def test_a_job_running_during_the_forget_leaves_nothing_when_it_finishes(redis_conn: redis.Redis) -> None:
-    # RQ writes a job's whole hash (its arguments too) again when the job finishes: a forget that deleted the
-    # hash while the job ran would find it back afterwards. The running job is waited for, then deleted.
-    seed(redis_conn)
-    key = session_key("T1", "C1", "1.1")
-    job = Job.fetch(job_id(JobKind.READ, key, 1), connection=redis_conn)
-    job.set_status(JobStatus.STARTED)
-
-    def finish() -> None:
-        time.sleep(1.0)  # the job's own run time: what the forget waits out
-        job.set_status(JobStatus.FINISHED)
-        job.save()
-
-    worker = threading.Thread(target=finish)
-    worker.start()
-    result = Forgetter(redis_conn).forget_settled(Scope("T1", "C1", "1.1"), wait_seconds=10)
-    worker.join()
-    assert result.running == []
-    assert not redis_conn.exists(job.key)
-    assert where_found(redis_conn, [key]) == []
 
 
 def test_a_job_still_running_at_the_deadline_is_deleted_anyway(redis_conn: redis.Redis) -> None:
